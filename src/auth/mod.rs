@@ -1,0 +1,7 @@
+//! Credentials: password hashing and the JWTs that stand for a signed-in user.
+
+pub mod password;
+pub mod token;
+
+pub use password::PasswordHasher;
+pub use token::{Claims, TokenError, TokenKeys};

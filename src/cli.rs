@@ -1,0 +1,227 @@
+//! The commands besides `serve`: `migrate`, `config`, `doctor` and `healthcheck`.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use sqlx::{Connection, Row};
+
+use crate::settings::Settings;
+use crate::storage::{Db, Engine};
+
+pub const USAGE: &str = "\
+quill: the RealWorld (Conduit) API server
+
+Usage: quill [COMMAND]
+
+Commands:
+  serve         Serve the API (the default)
+  migrate       Apply pending database migrations and exit
+  config        Print the effective settings, secrets redacted
+  doctor        Diagnose the database connection step by step
+  healthcheck   Exit 0 if the local server is ready (for container health checks)
+  help          Print this help
+
+Settings come from environment variables (and ./.env); see README.md.";
+
+/// `quill migrate`.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = Db::connect_lazy(&settings.database)?;
+    db.migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("migration failed: {e} (run `quill doctor` to diagnose)"))?;
+    let latest = db.migrator().iter().map(|m| m.version).max().unwrap_or_default();
+    println!("database is migrated (latest migration {latest})");
+    db.close().await;
+    Ok(())
+}
+
+/// `quill config`.
+pub fn print_config(settings: &Settings) {
+    for line in settings.redacted_lines() {
+        println!("{line}");
+    }
+}
+
+/// `quill healthcheck`: asks the local server's `/readyz`, with no HTTP client in the image.
+pub fn healthcheck(settings: &Settings) -> bool {
+    let host = match settings.host.as_str() {
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+        other => other,
+    };
+    let probe = || -> std::io::Result<bool> {
+        let addr = (host, settings.port)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| std::io::Error::other("no address"))?;
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
+        stream.set_read_timeout(Some(Duration::from_secs(3)))?;
+        stream.write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut head = [0u8; 16];
+        let n = stream.read(&mut head)?;
+        Ok(head[..n].starts_with(b"HTTP/1.1 200") || head[..n].starts_with(b"HTTP/1.0 200"))
+    };
+    probe().unwrap_or(false)
+}
+
+/// One step of `quill doctor`: what was checked, and on failure the usual fix.
+struct Step {
+    name: &'static str,
+    outcome: Result<String, (String, &'static str)>,
+}
+
+/// `quill doctor`: name resolution, TCP, TLS and authentication, database, migrations; stops at
+/// the first failing step and names the usual fix. Returns whether every step passed.
+pub async fn doctor(settings: &Settings) -> bool {
+    println!("quill doctor: {}", crate::settings::redact_url(settings.database.url.expose_secret()));
+    let steps = if settings.is_sqlite() { sqlite_steps(settings).await } else { postgres_steps(settings).await };
+    let mut ok = true;
+    for step in steps {
+        match step.outcome {
+            Ok(detail) => println!("  ok    {}: {detail}", step.name),
+            Err((problem, fix)) => {
+                println!("  FAIL  {}: {problem}\n        fix: {fix}", step.name);
+                ok = false;
+                break;
+            }
+        }
+    }
+    ok
+}
+
+async fn sqlite_steps(settings: &Settings) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let db = match Db::connect_lazy(&settings.database) {
+        Ok(db) => db,
+        Err(e) => {
+            steps.push(Step {
+                name: "data directory",
+                outcome: Err((e.to_string(), "make DATA_DIR writable by quill's user, or set DATA_DIR")),
+            });
+            return steps;
+        }
+    };
+    steps.push(Step { name: "data directory", outcome: Ok(settings.data_dir.display().to_string()) });
+    steps.push(Step {
+        name: "open database",
+        outcome: db.ping().await.map(|()| "SQLite answers".into()).map_err(|e| {
+            (e.to_string(), "check the path in DATABASE_URL and that the file and its directory are writable")
+        }),
+    });
+    steps.push(migration_step(&db).await);
+    db.close().await;
+    steps
+}
+
+async fn postgres_steps(settings: &Settings) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let url = settings.database.url.expose_secret();
+    let parsed = match url::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => {
+            steps.push(Step { name: "parse URL", outcome: Err((e.to_string(), "fix DATABASE_URL (postgres://user:password@host:5432/db)")) });
+            return steps;
+        }
+    };
+    let host = parsed.host_str().unwrap_or("localhost").to_string();
+    let port = parsed.port().unwrap_or(5432);
+
+    const DNS_FIX: &str =
+        "check DB_HOST for typos; for RDS use the instance endpoint, and enable DNS resolution in the VPC";
+    let addr = match tokio::net::lookup_host((host.as_str(), port)).await.map(|mut a| a.next()) {
+        Ok(Some(addr)) => addr,
+        Ok(None) => {
+            steps.push(Step { name: "resolve host", outcome: Err((format!("{host} has no address"), DNS_FIX)) });
+            return steps;
+        }
+        Err(e) => {
+            steps.push(Step { name: "resolve host", outcome: Err((format!("cannot resolve {host}: {e}"), DNS_FIX)) });
+            return steps;
+        }
+    };
+    steps.push(Step { name: "resolve host", outcome: Ok(format!("{host} -> {}", addr.ip())) });
+
+    let tcp = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr)).await;
+    let tcp_outcome = match tcp {
+        Ok(Ok(_)) => Ok(format!("connected to {}", addr)),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err((
+            format!("connection refused by {}", addr),
+            "nothing listens there: is PostgreSQL running, and on this port (DB_PORT)?",
+        )),
+        Ok(Err(e)) => Err((e.to_string(), "check the network route to the database")),
+        Err(_) => Err((
+            format!("no answer from {} within 5s", addr),
+            "a firewall drops the traffic: on AWS, allow inbound TCP 5432 in the RDS security group \
+             from the app's security group, and check that both are in the same VPC",
+        )),
+    };
+    let tcp_ok = tcp_outcome.is_ok();
+    steps.push(Step { name: "TCP connect", outcome: tcp_outcome });
+    if !tcp_ok {
+        return steps;
+    }
+
+    let connected = tokio::time::timeout(Duration::from_secs(10), sqlx::AnyConnection::connect(url)).await;
+    let (step_outcome, conn) = match connected {
+        Err(_) => (Err(("no PostgreSQL handshake within 10s".to_string(), "is this port really PostgreSQL?")), None),
+        Ok(Ok(conn)) => (Ok("TLS (as DB_SSLMODE asks) and password accepted".to_string()), Some(conn)),
+        Ok(Err(e)) => (Err(classify_connect_error(&e)), None),
+    };
+    steps.push(Step { name: "TLS and authentication", outcome: step_outcome });
+    let Some(conn) = conn else { return steps };
+    let _ = conn.close().await;
+
+    match Db::connect_lazy(&settings.database) {
+        Ok(db) => {
+            steps.push(migration_step(&db).await);
+            db.close().await;
+        }
+        Err(e) => steps.push(Step { name: "migrations", outcome: Err((e.to_string(), "fix DATABASE_URL")) }),
+    }
+    steps
+}
+
+fn classify_connect_error(e: &sqlx::Error) -> (String, &'static str) {
+    let fix = match e {
+        sqlx::Error::Tls(_) => {
+            "TLS failed: use DB_SSLMODE=require for RDS, DB_SSLMODE=disable for a local server without TLS"
+        }
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01") => "wrong password: check DB_PASSWORD (or the secret it comes from)",
+            Some("28000") => {
+                "the server refuses this user or connection: check DB_USERNAME, and on RDS with \
+                 rds.force_ssl=1 set DB_SSLMODE=require"
+            }
+            Some("3D000") => "the database does not exist: create it (CREATE DATABASE ...) or fix DB_NAME",
+            Some("53300") => "too many connections: lower DB_POOL_SIZE or raise max_connections",
+            _ => "see the server's message above",
+        },
+        _ if e.to_string().to_lowercase().contains("ssl") || e.to_string().to_lowercase().contains("tls") => {
+            "TLS failed: use DB_SSLMODE=require for RDS, DB_SSLMODE=disable for a local server without TLS"
+        }
+        _ => "see the message above",
+    };
+    (e.to_string(), fix)
+}
+
+async fn migration_step(db: &Db) -> Step {
+    let latest = db.migrator().iter().map(|m| m.version).max().unwrap_or_default();
+    let applied = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success")
+        .fetch_one(db.pool())
+        .await
+        .and_then(|row| row.try_get::<Option<i64>, _>("v"));
+    let engine = if db.engine() == Engine::Sqlite { "SQLite" } else { "PostgreSQL" };
+    let outcome = match applied {
+        Ok(Some(v)) if v >= latest => Ok(format!("{engine} schema at {v} (this build needs {latest})")),
+        Ok(v) => Err((
+            format!("schema at {} but this build needs {latest}", v.unwrap_or(0)),
+            "run `quill migrate` (quill also migrates when it starts)",
+        )),
+        Err(_) => Err((
+            "no migrations applied yet".to_string(),
+            "run `quill migrate` (quill also migrates when it starts)",
+        )),
+    };
+    Step { name: "migrations", outcome }
+}

@@ -1,0 +1,129 @@
+use super::{max_chars, required};
+
+/// Limits that keep one article within what a page can show and an index can hold.
+pub const TITLE_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 1000;
+pub const BODY_MAX: usize = 100_000;
+pub const COMMENT_MAX: usize = 10_000;
+pub const TAG_MAX: usize = 64;
+pub const TAGS_MAX: usize = 20;
+/// Slugs are cut at a word boundary near this length, before the uniqueness suffix.
+const SLUG_BASE_MAX: usize = 80;
+
+pub fn title(raw: Option<String>) -> Result<String, String> {
+    max_chars(required(raw)?.trim().to_string(), TITLE_MAX)
+}
+
+pub fn description(raw: Option<String>) -> Result<String, String> {
+    max_chars(required(raw)?, DESCRIPTION_MAX)
+}
+
+pub fn body(raw: Option<String>) -> Result<String, String> {
+    max_chars(required(raw)?, BODY_MAX)
+}
+
+pub fn comment_body(raw: Option<String>) -> Result<String, String> {
+    max_chars(required(raw)?, COMMENT_MAX)
+}
+
+/// Tags in alphabetical order (the order the Conduit suites expect), without repeats or
+/// surrounding whitespace.
+pub fn tag_list(raw: Vec<String>) -> Result<Vec<String>, String> {
+    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+    for tag in raw {
+        let tag = tag.trim();
+        if tag.is_empty() {
+            return Err("can't contain blank tags".into());
+        }
+        if tag.chars().count() > TAG_MAX {
+            return Err(format!("has a tag that is too long (maximum is {TAG_MAX} characters)"));
+        }
+        tags.push(tag.to_string());
+    }
+    tags.sort_unstable();
+    tags.dedup();
+    if tags.len() > TAGS_MAX {
+        return Err(format!("is too long (maximum is {TAGS_MAX} tags)"));
+    }
+    Ok(tags)
+}
+
+/// A readable URL segment from a title. Letters of every script are kept (lower-cased), so a
+/// Korean title stays Korean; anything else becomes a single `-`. A title with no letters or
+/// digits at all (only emoji, say) gets `article`, and the caller's suffix makes it unique.
+pub fn slugify(title: &str) -> String {
+    let mut slug = String::with_capacity(title.len());
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            slug.extend(c.to_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug = slug.trim_end_matches('-').to_string();
+    if slug.chars().count() > SLUG_BASE_MAX {
+        let cut: String = slug.chars().take(SLUG_BASE_MAX).collect();
+        slug = match cut.rfind('-') {
+            Some(i) if i > SLUG_BASE_MAX / 2 => cut[..i].to_string(),
+            _ => cut,
+        };
+    }
+    if slug.is_empty() { "article".into() } else { slug }
+}
+
+/// The slug to try after `attempt` collisions: the plain slug first, then a random suffix.
+pub fn slug_candidate(base: &str, attempt: u32) -> String {
+    if attempt == 0 {
+        return base.to_string();
+    }
+    use rand::Rng;
+    use rand::distributions::Alphanumeric;
+    let suffix: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(6)
+        .map(|b| char::from(b).to_ascii_lowercase())
+        .collect();
+    format!("{base}-{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_readable_and_unicode_aware() {
+        assert_eq!(slugify("How to Train Your Dragon"), "how-to-train-your-dragon");
+        assert_eq!(slugify("  Hello,   World!! "), "hello-world");
+        assert_eq!(slugify("안녕하세요 세계"), "안녕하세요-세계");
+        assert_eq!(slugify("Ünïcödé Straße"), "ünïcödé-straße");
+        assert_eq!(slugify("🚀🔥"), "article");
+        assert_eq!(slugify("Rust 🚀 2026"), "rust-2026");
+        let long = slugify(&"word ".repeat(40));
+        assert!(long.chars().count() <= 80 && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn later_candidates_get_a_suffix() {
+        assert_eq!(slug_candidate("a-title", 0), "a-title");
+        let c = slug_candidate("a-title", 1);
+        assert!(c.starts_with("a-title-") && c.len() == "a-title-".len() + 6, "{c}");
+        assert_ne!(slug_candidate("a-title", 1), slug_candidate("a-title", 1));
+    }
+
+    #[test]
+    fn tag_lists_are_sorted_without_repeats() {
+        let tags = tag_list(vec!["web".into(), " rust ".into(), "web".into()]).unwrap();
+        assert_eq!(tags, ["rust", "web"]);
+        assert_eq!(tag_list(vec![" ".into()]).unwrap_err(), "can't contain blank tags");
+        assert!(tag_list((0..21).map(|i| i.to_string()).collect()).is_err());
+        assert!(tag_list(vec!["x".repeat(65)]).is_err());
+    }
+
+    #[test]
+    fn required_fields() {
+        assert_eq!(title(Some("  ".into())).unwrap_err(), "can't be blank");
+        assert_eq!(title(Some(" T ".into())).unwrap(), "T");
+        assert_eq!(body(None).unwrap_err(), "can't be blank");
+        assert!(description(Some("d".repeat(1001))).is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! Domain values: each type parses raw client input once, so code holding one knows it is valid.
+
+pub mod article;
+pub mod user;
+pub mod views;
+mod validation;
+
+pub use validation::{FieldErrors, Validator};
+
+/// An RFC 3339 UTC timestamp with millisecond precision, the form both engines store and the API shows.
+pub fn now_timestamp() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Rejects missing and whitespace-only text; the spec's wording for both is "can't be blank".
+fn required(raw: Option<String>) -> Result<String, String> {
+    match raw {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(BLANK.to_string()),
+    }
+}
+
+fn max_chars(s: String, max: usize) -> Result<String, String> {
+    if s.chars().count() > max {
+        Err(format!("is too long (maximum is {max} characters)"))
+    } else {
+        Ok(s)
+    }
+}
+
+const BLANK: &str = "can't be blank";

@@ -1,0 +1,148 @@
+use secrecy::SecretString;
+
+use super::{BLANK, max_chars, required};
+
+/// A public handle: shown in URLs (`/profiles/{username}`), so no whitespace or slashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub const MAX: usize = 64;
+
+    pub fn parse(raw: Option<String>) -> Result<Self, String> {
+        let s = max_chars(required(raw)?.trim().to_string(), Self::MAX)?;
+        if s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+            Ok(Self(s))
+        } else {
+            Err("is invalid (use letters, digits, '_', '-' and '.')".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address; compared case-insensitively by the storage layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX: usize = 254;
+
+    pub fn parse(raw: Option<String>) -> Result<Self, String> {
+        let s = max_chars(required(raw)?.trim().to_string(), Self::MAX)?;
+        let valid = match s.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+            }
+            None => false,
+        };
+        if valid { Ok(Self(s)) } else { Err("is invalid".into()) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A clear-text password on its way to the hasher; never printed.
+#[derive(Debug)]
+pub struct Password(SecretString);
+
+impl Password {
+    pub const MIN: usize = 8;
+    /// Bounds the work one request can ask of the hasher.
+    pub const MAX: usize = 256;
+
+    pub fn parse(raw: Option<String>) -> Result<Self, String> {
+        let s = match raw {
+            Some(s) if !s.is_empty() => s,
+            _ => return Err(BLANK.into()),
+        };
+        let len = s.chars().count();
+        if len < Self::MIN {
+            Err(format!("is too short (minimum is {} characters)", Self::MIN))
+        } else if len > Self::MAX {
+            Err(format!("is too long (maximum is {} characters)", Self::MAX))
+        } else {
+            Ok(Self(SecretString::from(s)))
+        }
+    }
+
+    pub fn secret(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+/// A login attempt's password: only checked for presence, so the answer never hints at the rules.
+pub fn login_password(raw: Option<String>) -> Result<SecretString, String> {
+    match raw {
+        Some(s) if !s.is_empty() => Ok(SecretString::from(s)),
+        _ => Err(BLANK.into()),
+    }
+}
+
+/// A login email: only checked for presence; a malformed one simply matches no account.
+pub fn required_text(raw: Option<String>) -> Result<String, String> {
+    required(raw)
+}
+
+/// `bio` and `image` are nullable; an empty string means "clear it".
+pub fn optional_text(raw: Option<String>, max: usize) -> Result<Option<String>, String> {
+    match raw {
+        Some(s) if !s.trim().is_empty() => max_chars(s, max).map(Some),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_string())
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(Username::parse(s(" jake ")).unwrap().as_str(), "jake");
+        assert_eq!(Username::parse(s("김철수_1.x-y")).unwrap().as_str(), "김철수_1.x-y");
+        assert_eq!(Username::parse(None).unwrap_err(), "can't be blank");
+        assert_eq!(Username::parse(s("  ")).unwrap_err(), "can't be blank");
+        assert!(Username::parse(s("a/b")).unwrap_err().starts_with("is invalid"));
+        assert!(Username::parse(s("a b")).is_err());
+        assert!(Username::parse(s(&"x".repeat(65))).unwrap_err().contains("maximum is 64"));
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse(s("Jake@Example.com")).unwrap().as_str(), "Jake@Example.com");
+        for bad in ["jake", "@x.com", "jake@", "a@b@c", "a b@c.d", "a@.com"] {
+            assert_eq!(Email::parse(s(bad)).unwrap_err(), "is invalid", "{bad}");
+        }
+        assert_eq!(Email::parse(s("")).unwrap_err(), "can't be blank");
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(Password::parse(s("password")).is_ok());
+        assert_eq!(Password::parse(s("")).unwrap_err(), "can't be blank");
+        assert!(Password::parse(s("short")).unwrap_err().contains("minimum is 8"));
+        assert!(Password::parse(s(&"p".repeat(257))).unwrap_err().contains("maximum is 256"));
+        assert!(!format!("{:?}", Password::parse(s("supersecret")).unwrap()).contains("supersecret"));
+    }
+
+    #[test]
+    fn bio_and_image_clear_on_empty() {
+        assert_eq!(optional_text(s(""), 10).unwrap(), None);
+        assert_eq!(optional_text(None, 10).unwrap(), None);
+        assert_eq!(optional_text(s("hi"), 10).unwrap(), s("hi"));
+        assert!(optional_text(s("hello world"), 5).is_err());
+    }
+}

@@ -1,0 +1,183 @@
+//! The one error type of the HTTP layer and its one mapping to responses: every failure answers
+//! the Conduit envelope `{"errors": {"<field>": ["<message>"]}}`.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::FieldErrors;
+use crate::storage::users::Taken;
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    errors: FieldErrors,
+    /// The cause of a 5xx, logged but never shown to the client.
+    cause: Option<anyhow::Error>,
+}
+
+/// The error envelope, as documented in the OpenAPI document.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    #[schema(example = json!({"title": ["can't be blank"]}))]
+    pub errors: FieldErrors,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.to_string(), vec![message.into()]);
+        Self { status, errors, cause: None }
+    }
+
+    pub fn validation(errors: FieldErrors) -> Self {
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, errors, cause: None }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, field, message)
+    }
+
+    pub fn not_found(resource: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, resource, "not found")
+    }
+
+    pub fn forbidden(resource: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, resource, "forbidden")
+    }
+
+    pub fn unauthorized(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, field, message)
+    }
+
+    pub fn taken(taken: &Taken) -> Self {
+        let mut errors = FieldErrors::new();
+        for (field, is_taken) in [("username", taken.username), ("email", taken.email)] {
+            if is_taken {
+                errors.insert(field.into(), vec!["has already been taken".into()]);
+            }
+        }
+        Self { status: StatusCode::CONFLICT, errors, cause: None }
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "database", message)
+    }
+
+    pub fn internal(cause: anyhow::Error) -> Self {
+        let mut e = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server", "internal error");
+        e.cause = Some(cause);
+        e
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::unavailable("is unavailable; try again shortly")
+            }
+            // A row this request relied on vanished under a concurrent delete.
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Self::new(
+                StatusCode::CONFLICT,
+                "request",
+                "conflicts with a concurrent change; try again",
+            ),
+            _ => Self::internal(e.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::validation(errors)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => {
+                // Name the offending field, e.g. `article.tagList[0]` -> `tagList`.
+                let mut source = std::error::Error::source(&e);
+                let path_error = std::iter::from_fn(|| {
+                    let current = source?;
+                    source = current.source();
+                    Some(current)
+                })
+                .find_map(|s| s.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>());
+                match path_error {
+                    Some(err) => {
+                        let path = err.path().to_string();
+                        let field = path
+                            .rsplit('.')
+                            .next()
+                            .map(|s| s.split('[').next().unwrap_or(s))
+                            .filter(|s| !s.is_empty() && *s != "?")
+                            .unwrap_or("body");
+                        Self::invalid(field, err.inner().to_string())
+                    }
+                    None => Self::invalid("body", e.body_text()),
+                }
+            }
+            JsonRejection::JsonSyntaxError(e) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "body",
+                format!("is not valid JSON: {}", std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string())),
+            ),
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "body",
+                "must be JSON: send Content-Type: application/json",
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body", "is too large (the limit is 1 MiB)")
+            }
+            other => Self::new(other.status(), "body", other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "query", rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "path", rejection.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Some(cause) = &self.cause {
+            tracing::error!(error = ?cause, status = self.status.as_u16(), "request failed");
+        }
+        let mut response = (self.status, axum::Json(ErrorBody { errors: self.errors })).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,110 @@
+//! The HTTP layer: routes, extractors, errors and the middleware around them.
+
+pub mod articles;
+pub mod comments;
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod ops;
+pub mod profiles;
+pub mod users;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Method, StatusCode, header};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::{PasswordHasher, TokenKeys};
+use crate::settings::{CorsOrigins, Settings};
+use crate::storage::Db;
+use error::ApiError;
+
+/// Request bodies above this answer 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: TokenKeys,
+    pub hasher: PasswordHasher,
+    pub health: Arc<Health>,
+    pub metrics: PrometheusHandle,
+    pub request_timeout: std::time::Duration,
+}
+
+/// What readiness depends on besides a live database.
+#[derive(Default)]
+pub struct Health {
+    migrated: AtomicBool,
+    shutting_down: AtomicBool,
+}
+
+impl Health {
+    pub fn set_migrated(&self) {
+        self.migrated.store(true, Ordering::Release);
+    }
+
+    pub fn is_migrated(&self) -> bool {
+        self.migrated.load(Ordering::Acquire)
+    }
+
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+}
+
+/// Every documented route, and the OpenAPI document generated from the same registrations.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .merge(users::router())
+        .merge(profiles::router())
+        .merge(articles::router())
+        .merge(comments::router())
+        .merge(ops::router())
+        .split_for_parts()
+}
+
+pub fn app(state: AppState, settings: &Settings) -> Router {
+    let (api, openapi) = routes();
+    let request_id = HeaderName::from_static("x-request-id");
+    api.merge(docs::router(openapi))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "route", "not found") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method", "is not allowed on this route")
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
+        .layer(axum::middleware::from_fn(middleware::observe))
+        .layer(cors(&settings.cors_origins))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+fn cors(origins: &CorsOrigins) -> CorsLayer {
+    let allow_origin = match origins {
+        CorsOrigins::Any => AllowOrigin::any(),
+        CorsOrigins::List(list) => AllowOrigin::list(list.iter().filter_map(|o| o.parse().ok())),
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-requested-with")])
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .max_age(std::time::Duration::from_secs(86_400))
+}

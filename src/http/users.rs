@@ -1,0 +1,211 @@
+//! Registration, login, logout and the signed-in user's own account.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{AuthUser, Json, patch};
+use crate::domain::Validator;
+use crate::domain::user::{Email, Password, Username, login_password, optional_text, required_text};
+use crate::domain::views::User;
+use crate::storage::users::{Account, AccountChanges};
+
+const BIO_MAX: usize = 5_000;
+const IMAGE_MAX: usize = 2_048;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(current_user, update_user, delete_user))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserBody {
+    pub user: User,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterBody {
+    user: RegisterUser,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RegisterUser {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginBody {
+    user: LoginUser,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct LoginUser {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateUserBody {
+    user: UpdateUser,
+}
+
+/// Every field is optional; `bio` and `image` may be `null` or `""` to clear them.
+#[derive(Deserialize, ToSchema)]
+struct UpdateUser {
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    password: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    bio: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
+    image: Option<Option<String>>,
+}
+
+fn user_body(state: &AppState, account: Account) -> UserBody {
+    UserBody {
+        user: User {
+            token: state.keys.issue(account.id, account.token_epoch),
+            email: account.email,
+            username: account.username,
+            bio: account.bio,
+            image: account.image,
+        },
+    }
+}
+
+/// Register a new account.
+#[utoipa::path(post, path = "/api/users", tag = "users", request_body = RegisterBody,
+    responses(
+        (status = 201, body = UserBody),
+        (status = 409, description = "username or email already taken", body = ErrorBody),
+        (status = 422, description = "invalid fields", body = ErrorBody),
+    ))]
+async fn register(
+    State(state): State<AppState>,
+    Json(body): Json<RegisterBody>,
+) -> ApiResult<(StatusCode, axum::Json<UserBody>)> {
+    let input = body.user;
+    let mut v = Validator::new();
+    let username = v.field("username", Username::parse(input.username));
+    let email = v.field("email", Email::parse(input.email));
+    let password = v.field("password", Password::parse(input.password));
+    let (username, email, password) = v.finish(|| Some((username?, email?, password?)))?;
+    let hash = state.hasher.hash(password.secret()).await?;
+    let account = state
+        .db
+        .create_account(username.as_str(), email.as_str(), &hash)
+        .await?
+        .map_err(|taken| ApiError::taken(&taken))?;
+    Ok((StatusCode::CREATED, axum::Json(user_body(&state, account))))
+}
+
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/api/users/login", tag = "users", request_body = LoginBody,
+    responses(
+        (status = 200, body = UserBody),
+        (status = 401, description = "unknown email or wrong password (the same answer for both)", body = ErrorBody),
+        (status = 422, description = "missing fields", body = ErrorBody),
+    ))]
+async fn login(State(state): State<AppState>, Json(body): Json<LoginBody>) -> ApiResult<axum::Json<UserBody>> {
+    let mut v = Validator::new();
+    let email = v.field("email", required_text(body.user.email));
+    let password = v.field("password", login_password(body.user.password));
+    let (email, password) = v.finish(|| Some((email?, password?)))?;
+    let account = state.db.account_by_email(email.trim()).await?;
+    let verified = state
+        .hasher
+        .verify(&password, account.as_ref().map(|a| a.password_hash.as_str()))
+        .await?;
+    match account {
+        Some(account) if verified => Ok(axum::Json(user_body(&state, account))),
+        _ => Err(ApiError::unauthorized("credentials", "invalid")),
+    }
+}
+
+/// Revoke the token this request carries, on every replica at once.
+#[utoipa::path(post, path = "/api/users/logout", tag = "users", security(("Token" = [])),
+    responses((status = 204, description = "the token no longer works"), (status = 401, body = ErrorBody)))]
+async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    state.db.revoke_token(&user.jti, user.expires_at).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user, with a fresh token.
+#[utoipa::path(get, path = "/api/user", tag = "users", security(("Token" = [])),
+    responses((status = 200, body = UserBody), (status = 401, body = ErrorBody)))]
+async fn current_user(State(state): State<AppState>, user: AuthUser) -> ApiResult<axum::Json<UserBody>> {
+    let account = state
+        .db
+        .account_by_id(user.id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("token", "is invalid"))?;
+    Ok(axum::Json(user_body(&state, account)))
+}
+
+/// Update the signed-in user. A new password revokes every token issued before it; use the
+/// token in this response from then on.
+#[utoipa::path(put, path = "/api/user", tag = "users", security(("Token" = [])), request_body = UpdateUserBody,
+    responses(
+        (status = 200, body = UserBody),
+        (status = 401, body = ErrorBody),
+        (status = 409, description = "username or email already taken", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn update_user(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(body): Json<UpdateUserBody>,
+) -> ApiResult<axum::Json<UserBody>> {
+    let input = body.user;
+    let mut v = Validator::new();
+    let username = v.optional("username", input.username.map(Username::parse));
+    let email = v.optional("email", input.email.map(Email::parse));
+    let password = v.optional("password", input.password.map(Password::parse));
+    let bio = v.optional("bio", input.bio.map(|b| optional_text(b, BIO_MAX)));
+    let image = v.optional("image", input.image.map(|i| optional_text(i, IMAGE_MAX)));
+    let mut changes = v.finish(|| {
+        Some(AccountChanges {
+            username: username.map(|u| u.as_str().to_string()),
+            email: email.map(|e| e.as_str().to_string()),
+            password_hash: None,
+            bio,
+            image,
+        })
+    })?;
+    if let Some(password) = password {
+        changes.password_hash = Some(state.hasher.hash(password.secret()).await?);
+    }
+    let account = state
+        .db
+        .update_account(user.id, changes)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("token", "is invalid"))?
+        .map_err(|taken| ApiError::taken(&taken))?;
+    Ok(axum::Json(user_body(&state, account)))
+}
+
+/// Delete the signed-in user's account with its articles, comments, favorites and follows.
+#[utoipa::path(delete, path = "/api/user", tag = "users", security(("Token" = [])),
+    responses((status = 204, description = "the account is gone"), (status = 401, body = ErrorBody)))]
+async fn delete_user(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    state.db.delete_account(user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

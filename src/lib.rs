@@ -1,0 +1,15 @@
+//! quill: the RealWorld (Conduit) API on SQLite or PostgreSQL.
+//!
+//! Layers, outside in: [`http`] (routes, extractors, errors) → [`domain`] (validated values and
+//! the resources the API shows) and [`auth`] → [`storage`] (SQL for both engines).
+//! [`settings`], [`telemetry`] and [`startup`] wire them into a server; [`cli`] holds the
+//! commands besides `serve`.
+
+pub mod auth;
+pub mod cli;
+pub mod domain;
+pub mod http;
+pub mod settings;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,78 @@
+use std::process::ExitCode;
+
+use quill::settings::Settings;
+use quill::{cli, startup, telemetry};
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    match command.as_str() {
+        "help" | "-h" | "--help" => {
+            println!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        "version" | "-V" | "--version" => {
+            println!("quill {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        "serve" | "migrate" | "config" | "doctor" | "healthcheck" => {}
+        other => {
+            eprintln!("quill: unknown command `{other}`\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    }
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("quill: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command.as_str() {
+        "config" => {
+            cli::print_config(&settings);
+            return ExitCode::SUCCESS;
+        }
+        "healthcheck" => {
+            return if cli::healthcheck(&settings) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+        _ => {}
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("quill: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let outcome = match command.as_str() {
+            "migrate" => cli::migrate(&settings).await,
+            "doctor" => {
+                if cli::doctor(&settings).await {
+                    Ok(())
+                } else {
+                    return ExitCode::FAILURE;
+                }
+            }
+            _ => serve(&settings).await,
+        };
+        match outcome {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("quill: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    telemetry::init_logging(settings.log_format, &settings.log_level);
+    if settings.environment == quill::settings::Environment::Production
+        && matches!(&settings.cors_origins, quill::settings::CorsOrigins::List(l) if l.is_empty())
+    {
+        tracing::warn!("CORS_ORIGINS is not set: browsers on other origins cannot call this API");
+    }
+    let app = startup::Application::build(settings).await?;
+    app.run_until_stopped(startup::shutdown_signal()).await
+}

@@ -1,0 +1,502 @@
+//! Typed settings, read once at start-up from the environment (12-factor).
+//!
+//! Precedence for every variable: `<NAME>_FILE` (for secrets), then the process environment, then a
+//! `.env` file in the working directory, then the default. Secrets are held as [`SecretString`] so
+//! `Debug` output and logs cannot print them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The minimum JWT secret length accepted in production: HS256 wants at least 256 bits of key.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    Any,
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    pub host: String,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub database: DatabaseSettings,
+    pub jwt: JwtSettings,
+    pub cors_origins: CorsOrigins,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub shutdown_grace: Duration,
+    pub request_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// Full connection URL; it can carry a password, hence secret.
+    pub url: SecretString,
+    pub pool_size: u32,
+    /// How long a request waits for a database connection before answering 503.
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// `None` in development means "generate one and keep it in the data directory".
+    pub secret: Option<SecretString>,
+    pub ttl: Duration,
+}
+
+/// A configuration mistake, worded as one line that names the variable and the fix.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// Where variables come from: the process environment layered over an optional `.env` file.
+pub struct Source {
+    vars: HashMap<String, String>,
+}
+
+impl Source {
+    /// The real process environment over `./.env` (if present).
+    pub fn from_process() -> Result<Self, ConfigError> {
+        let mut dot_env = Vec::new();
+        match dotenvy::from_path_iter(".env") {
+            Ok(iter) => {
+                for item in iter {
+                    dot_env.push(
+                        item.map_err(|e| ConfigError::new(format!(".env could not be read: {e}")))?,
+                    );
+                }
+            }
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError::new(format!(".env could not be read: {e}"))),
+        }
+        Ok(Self::layered(dot_env, std::env::vars()))
+    }
+
+    /// Variables of `env` override those of `dot_env`.
+    pub fn layered(
+        dot_env: impl IntoIterator<Item = (String, String)>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        Self::from_pairs(dot_env.into_iter().chain(env))
+    }
+
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// A plain variable; empty counts as unset, so `FOO=` in a `.env` file falls back to the default.
+    fn get(&self, name: &str) -> Option<String> {
+        self.vars.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+
+    /// A secret: `<NAME>_FILE` (a path to a file holding it) wins over `<NAME>`.
+    fn secret(&self, name: &str) -> Result<Option<SecretString>, ConfigError> {
+        let file_var = format!("{name}_FILE");
+        if let Some(path) = self.get(&file_var) {
+            let content = std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError::new(format!("{file_var}={path} could not be read: {e}"))
+            })?;
+            let value = content.trim_end_matches(['\r', '\n']).to_string();
+            if value.is_empty() {
+                return Err(ConfigError::new(format!("{file_var}={path} is empty")));
+            }
+            return Ok(Some(SecretString::from(value)));
+        }
+        Ok(self.get(name).map(SecretString::from))
+    }
+
+    fn parse<T: std::str::FromStr>(&self, name: &str, default: T, hint: &str) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::new(format!("{name}={raw} is not valid: expected {hint}"))),
+        }
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(&Source::from_process()?)
+    }
+
+    pub fn load(src: &Source) -> Result<Self, ConfigError> {
+        let environment = match src.get("QUILL_ENV").as_deref().map(str::to_ascii_lowercase) {
+            None => Environment::Development,
+            Some(v) if v == "development" || v == "dev" => Environment::Development,
+            Some(v) if v == "production" || v == "prod" => Environment::Production,
+            Some(v) => {
+                return Err(ConfigError::new(format!(
+                    "QUILL_ENV={v} is not valid: expected development or production"
+                )));
+            }
+        };
+        let production = environment == Environment::Production;
+
+        let data_dir = PathBuf::from(src.get("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database = DatabaseSettings {
+            url: database_url(src, &data_dir)?,
+            pool_size: src.parse("DB_POOL_SIZE", 10, "a number of connections, 1 to 1000")?,
+            timeout: Duration::from_secs(src.parse("DB_TIMEOUT_SECS", 5, "whole seconds")?),
+        };
+        if database.pool_size == 0 || database.pool_size > 1000 {
+            return Err(ConfigError::new(
+                "DB_POOL_SIZE must be between 1 and 1000",
+            ));
+        }
+
+        let secret = src.secret("JWT_SECRET")?;
+        match &secret {
+            None if production => {
+                return Err(ConfigError::new(format!(
+                    "JWT_SECRET (or JWT_SECRET_FILE) is required when QUILL_ENV=production: \
+                     set at least {MIN_JWT_SECRET_BYTES} random bytes, e.g. `openssl rand -base64 48`"
+                )));
+            }
+            Some(s) if production && s.expose_secret().len() < MIN_JWT_SECRET_BYTES => {
+                return Err(ConfigError::new(format!(
+                    "JWT_SECRET is too short ({} bytes): QUILL_ENV=production needs at least \
+                     {MIN_JWT_SECRET_BYTES}, e.g. `openssl rand -base64 48`",
+                    s.expose_secret().len()
+                )));
+            }
+            _ => {}
+        }
+        let jwt = JwtSettings {
+            secret,
+            ttl: Duration::from_secs(3600 * src.parse::<u64>("JWT_TTL_HOURS", 168, "whole hours")?),
+        };
+        if jwt.ttl.is_zero() {
+            return Err(ConfigError::new("JWT_TTL_HOURS must be at least 1"));
+        }
+
+        let cors_origins = match src.get("CORS_ORIGINS") {
+            None if production => CorsOrigins::List(Vec::new()),
+            None => CorsOrigins::Any,
+            Some(v) if v.trim() == "*" => CorsOrigins::Any,
+            Some(v) => CorsOrigins::List(parse_origins(&v)?),
+        };
+
+        let log_format = match src.get("LOG_FORMAT").as_deref().map(str::to_ascii_lowercase) {
+            None if production => LogFormat::Json,
+            None => LogFormat::Pretty,
+            Some(v) if v == "json" => LogFormat::Json,
+            Some(v) if v == "pretty" || v == "text" => LogFormat::Pretty,
+            Some(v) => {
+                return Err(ConfigError::new(format!(
+                    "LOG_FORMAT={v} is not valid: expected json or pretty"
+                )));
+            }
+        };
+
+        Ok(Self {
+            environment,
+            host: src.get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
+            port: src.parse("PORT", 8080, "a TCP port, 0 to 65535")?,
+            data_dir,
+            database,
+            jwt,
+            cors_origins,
+            log_format,
+            log_level: src.get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            shutdown_grace: Duration::from_secs(src.parse("SHUTDOWN_GRACE_SECS", 20, "whole seconds")?),
+            request_timeout: Duration::from_secs(src.parse("REQUEST_TIMEOUT_SECS", 30, "whole seconds")?),
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.expose_secret().starts_with("sqlite:")
+    }
+
+    /// The effective settings as `NAME=value` lines, secrets redacted: what `quill config` prints.
+    pub fn redacted_lines(&self) -> Vec<String> {
+        let env = match self.environment {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        };
+        let cors = match &self.cors_origins {
+            CorsOrigins::Any => "*".to_string(),
+            CorsOrigins::List(l) if l.is_empty() => "(none: cross-origin requests refused)".into(),
+            CorsOrigins::List(l) => l.join(","),
+        };
+        let jwt = match &self.jwt.secret {
+            Some(_) => "[redacted]".to_string(),
+            None => format!("(generated, kept in {})", self.data_dir.join("jwt-secret").display()),
+        };
+        vec![
+            format!("QUILL_ENV={env}"),
+            format!("HOST={}", self.host),
+            format!("PORT={}", self.port),
+            format!("DATA_DIR={}", self.data_dir.display()),
+            format!("DATABASE_URL={}", redact_url(self.database.url.expose_secret())),
+            format!("DB_POOL_SIZE={}", self.database.pool_size),
+            format!("DB_TIMEOUT_SECS={}", self.database.timeout.as_secs()),
+            format!("JWT_SECRET={jwt}"),
+            format!("JWT_TTL_HOURS={}", self.jwt.ttl.as_secs() / 3600),
+            format!("CORS_ORIGINS={cors}"),
+            format!(
+                "LOG_FORMAT={}",
+                if self.log_format == LogFormat::Json { "json" } else { "pretty" }
+            ),
+            format!("LOG_LEVEL={}", self.log_level),
+            format!("SHUTDOWN_GRACE_SECS={}", self.shutdown_grace.as_secs()),
+            format!("REQUEST_TIMEOUT_SECS={}", self.request_timeout.as_secs()),
+        ]
+    }
+}
+
+/// `DATABASE_URL`, else a PostgreSQL URL from the `DB_*` parts RDS hands out, else SQLite in `data_dir`.
+fn database_url(src: &Source, data_dir: &Path) -> Result<SecretString, ConfigError> {
+    if let Some(url) = src.secret("DATABASE_URL")? {
+        let u = url.expose_secret();
+        if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+            return Err(ConfigError::new(
+                "DATABASE_URL must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        return Ok(url);
+    }
+    let Some(host) = src.get("DB_HOST") else {
+        let path = data_dir.join("quill.db");
+        return Ok(SecretString::from(format!("sqlite://{}?mode=rwc", path.display())));
+    };
+    let missing = |name: &str| {
+        ConfigError::new(format!(
+            "{name} is required when DB_HOST is set (or set DATABASE_URL instead)"
+        ))
+    };
+    let name = src.get("DB_NAME").ok_or_else(|| missing("DB_NAME"))?;
+    let user = src.get("DB_USERNAME").ok_or_else(|| missing("DB_USERNAME"))?;
+    let password = src.secret("DB_PASSWORD")?;
+    let port: u16 = src.parse("DB_PORT", 5432, "a TCP port")?;
+    let sslmode = src.get("DB_SSLMODE").unwrap_or_else(|| "prefer".into());
+    const MODES: [&str; 6] = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+    if !MODES.contains(&sslmode.as_str()) {
+        return Err(ConfigError::new(format!(
+            "DB_SSLMODE={sslmode} is not valid: expected one of {}",
+            MODES.join(", ")
+        )));
+    }
+    let mut url = url::Url::parse("postgres://localhost")
+        .map_err(|e| ConfigError::new(format!("internal URL error: {e}")))?;
+    let invalid_host = || ConfigError::new(format!("DB_HOST={host} is not a valid host name"));
+    url.set_host(Some(&host)).map_err(|_| invalid_host())?;
+    url.set_port(Some(port)).map_err(|_| invalid_host())?;
+    url.set_username(&user).map_err(|_| invalid_host())?;
+    if let Some(p) = &password {
+        url.set_password(Some(p.expose_secret())).map_err(|_| invalid_host())?;
+    }
+    url.set_path(&name);
+    url.query_pairs_mut().append_pair("sslmode", &sslmode);
+    Ok(SecretString::from(url.to_string()))
+}
+
+fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let ok = (o.starts_with("http://") || o.starts_with("https://"))
+                && !o.trim_end_matches('/').ends_with(':')
+                && axum::http::HeaderValue::from_str(o).is_ok();
+            if ok {
+                Ok(o.trim_end_matches('/').to_string())
+            } else {
+                Err(ConfigError::new(format!(
+                    "CORS_ORIGINS entry {o:?} is not an origin: expected e.g. https://app.example.com, or *"
+                )))
+            }
+        })
+        .collect()
+}
+
+/// Replaces the password of a URL with `***`; used wherever a database URL is shown.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::load(&Source::from_pairs(pairs.iter().copied()))
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef-long-enough";
+
+    #[test]
+    fn defaults_serve_sqlite_in_data_dir_on_port_8080() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.environment, Environment::Development);
+        assert_eq!((s.host.as_str(), s.port), ("0.0.0.0", 8080));
+        assert_eq!(s.database.url.expose_secret(), "sqlite://./data/quill.db?mode=rwc");
+        assert_eq!(s.cors_origins, CorsOrigins::Any);
+        assert_eq!(s.log_format, LogFormat::Pretty);
+        assert!(s.jwt.secret.is_none());
+        assert_eq!(s.shutdown_grace, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn production_requires_a_long_jwt_secret() {
+        let err = load(&[("QUILL_ENV", "production")]).unwrap_err();
+        assert!(err.to_string().starts_with("JWT_SECRET (or JWT_SECRET_FILE) is required"), "{err}");
+        let err = load(&[("QUILL_ENV", "production"), ("JWT_SECRET", "short")]).unwrap_err();
+        assert!(err.to_string().contains("too short (5 bytes)"), "{err}");
+        let s = load(&[("QUILL_ENV", "production"), ("JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.cors_origins, CorsOrigins::List(vec![]));
+    }
+
+    #[test]
+    fn secret_file_wins_over_plain_variable() {
+        let dir = std::env::temp_dir().join(format!("quill-settings-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("jwt");
+        std::fs::write(&file, format!("{SECRET}-from-file\n")).unwrap();
+        let s = load(&[
+            ("JWT_SECRET", SECRET),
+            ("JWT_SECRET_FILE", file.to_str().unwrap()),
+        ])
+        .unwrap();
+        assert_eq!(s.jwt.secret.unwrap().expose_secret(), format!("{SECRET}-from-file"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unreadable_secret_file_names_the_variable() {
+        let err = load(&[("JWT_SECRET_FILE", "/nonexistent/quill-secret")]).unwrap_err();
+        assert!(err.to_string().starts_with("JWT_SECRET_FILE=/nonexistent/quill-secret could not be read"));
+    }
+
+    #[test]
+    fn process_environment_wins_over_dot_env() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let src = Source::layered(
+            [pair("PORT", "1111"), pair("HOST", "127.0.0.9")],
+            [pair("PORT", "2222")],
+        );
+        let s = Settings::load(&src).unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("127.0.0.9", 2222));
+    }
+
+    #[test]
+    fn rds_parts_build_an_escaped_postgres_url() {
+        let s = load(&[
+            ("DB_HOST", "quill.abc.eu-west-1.rds.amazonaws.com"),
+            ("DB_NAME", "quill"),
+            ("DB_USERNAME", "app"),
+            ("DB_PASSWORD", "p@ss/word"),
+            ("DB_SSLMODE", "require"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.database.url.expose_secret(),
+            "postgres://app:p%40ss%2Fword@quill.abc.eu-west-1.rds.amazonaws.com:5432/quill?sslmode=require"
+        );
+        assert!(!s.redacted_lines().join("\n").contains("p%40ss"));
+    }
+
+    #[test]
+    fn database_url_wins_over_parts() {
+        let s = load(&[("DATABASE_URL", "postgres://a@b/c"), ("DB_HOST", "x")]).unwrap();
+        assert_eq!(s.database.url.expose_secret(), "postgres://a@b/c");
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (pairs, needle) in [
+            (vec![("PORT", "eighty")], "PORT=eighty is not valid"),
+            (vec![("QUILL_ENV", "staging")], "QUILL_ENV=staging"),
+            (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT=xml"),
+            (vec![("DB_POOL_SIZE", "0")], "DB_POOL_SIZE"),
+            (vec![("DB_HOST", "h"), ("DB_USERNAME", "u")], "DB_NAME is required"),
+            (vec![("DB_HOST", "h"), ("DB_NAME", "n")], "DB_USERNAME is required"),
+            (
+                vec![("DB_HOST", "h"), ("DB_NAME", "n"), ("DB_USERNAME", "u"), ("DB_SSLMODE", "on")],
+                "DB_SSLMODE=on",
+            ),
+            (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL must start"),
+            (vec![("CORS_ORIGINS", "example.com")], "CORS_ORIGINS entry"),
+            (vec![("JWT_TTL_HOURS", "0")], "JWT_TTL_HOURS"),
+        ] {
+            let err = load(&pairs).unwrap_err().to_string();
+            assert!(err.contains(needle), "{pairs:?}: {err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_or_config_output() {
+        let s = load(&[
+            ("JWT_SECRET", SECRET),
+            ("DATABASE_URL", "postgres://app:hunter2hunter2@db:5432/quill"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        let lines = s.redacted_lines().join("\n");
+        for out in [debug, lines] {
+            assert!(!out.contains(SECRET) && !out.contains("hunter2hunter2"), "{out}");
+        }
+    }
+
+    #[test]
+    fn cors_origins_list_is_parsed() {
+        let s = load(&[("CORS_ORIGINS", "https://a.example.com/, http://localhost:3000")]).unwrap();
+        assert_eq!(
+            s.cors_origins,
+            CorsOrigins::List(vec!["https://a.example.com".into(), "http://localhost:3000".into()])
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! Building and running the server: bind, serve, prepare the database in the background, and
+//! shut down gracefully.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+
+use crate::auth::token::development_secret;
+use crate::auth::{PasswordHasher, TokenKeys};
+use crate::http::{self, AppState, Health};
+use crate::settings::Settings;
+use crate::storage::Db;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    router: axum::Router,
+    grace: Duration,
+}
+
+impl Application {
+    /// Binds the port and builds the app. Does not touch the database: it may still be down.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let secret: SecretString = match &settings.jwt.secret {
+            Some(s) => s.clone(),
+            None => development_secret(&settings.data_dir)?,
+        };
+        let db = Db::connect_lazy(&settings.database)?;
+        let state = AppState {
+            db,
+            keys: TokenKeys::new(&secret, settings.jwt.ttl),
+            hasher: PasswordHasher::new(),
+            health: Arc::new(Health::default()),
+            metrics: crate::telemetry::metrics(),
+            request_timeout: settings.request_timeout,
+        };
+        let addr = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e} (set HOST and PORT)"))?;
+        let router = http::app(state.clone(), settings);
+        Ok(Self { listener, state, router, grace: settings.shutdown_grace })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then: readiness turns 503, no new connection is
+    /// accepted, requests in flight get up to the grace period, and the pool closes.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { listener, state, router, grace } = self;
+        tracing::info!(address = %listener.local_addr()?, engine = ?state.db.engine(), "quill listening");
+        let preparing = tokio::spawn(prepare_database(state.db.clone(), state.health.clone()));
+
+        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let health = state.health.clone();
+        let signal = async move {
+            shutdown.await;
+            health.begin_shutdown();
+            tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing requests in flight");
+            let _ = stopping_tx.send(true);
+        };
+        let server = axum::serve(listener, router).with_graceful_shutdown(signal);
+        let deadline = async move {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            served = server => served?,
+            () = deadline => tracing::warn!("grace period over: dropping the requests still in flight"),
+        }
+        preparing.abort();
+        if tokio::time::timeout(Duration::from_secs(5), state.db.close()).await.is_err() {
+            tracing::warn!("database pool did not close within 5s");
+        }
+        tracing::info!("quill stopped");
+        Ok(())
+    }
+}
+
+/// Migrates the database, retrying with backoff while it is unreachable, then marks the app ready.
+async fn prepare_database(db: Db, health: Arc<Health>) {
+    let mut delay = Duration::from_millis(250);
+    for attempt in 1u32.. {
+        match db.migrate().await {
+            Ok(()) => {
+                health.set_migrated();
+                tracing::info!(attempt, "database ready and migrated");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(
+                    attempt,
+                    retry_in_ms = delay.as_millis() as u64,
+                    error = %e,
+                    "database not ready; retrying (run `quill doctor` to diagnose)"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+/// Resolves on SIGTERM (orchestrators) or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

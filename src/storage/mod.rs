@@ -1,0 +1,185 @@
+//! Storage: the only place that speaks SQL. One code path serves both engines through sqlx's `Any`
+//! driver; the queries use the SQL both dialects share (`$n` parameters, `RETURNING`,
+//! `ON CONFLICT`, window functions), and the dialects differ only in their migrations and in the
+//! per-connection set-up below.
+
+pub mod articles;
+pub mod comments;
+pub mod profiles;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use secrecy::ExposeSecret;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, Migrator};
+use std::future::Future;
+use std::pin::Pin;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use sqlx::{AnyPool, Executor};
+
+use crate::settings::DatabaseSettings;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle to the database; cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+impl Db {
+    /// Builds the pool without connecting, so the server can start while the database is down.
+    pub fn connect_lazy(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = settings.url.expose_secret();
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            Engine::Postgres
+        };
+        if engine == Engine::Sqlite {
+            ensure_sqlite_dir(url)?;
+        }
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid database URL: {e}"))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.pool_size)
+            .acquire_timeout(settings.timeout)
+            // A ping per checkout would double the round trips of every request; a broken
+            // connection instead fails its one query (answered 503) and is replaced.
+            .test_before_acquire(false)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        // WAL lets readers run beside the single writer; busy_timeout makes
+                        // concurrent writers queue instead of failing with SQLITE_BUSY.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(options);
+        Ok(Self { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations of this engine; on PostgreSQL an advisory lock lets many
+    /// replicas start at once.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        let mut migrator = Migrator::new(Embedded(self.migrator())).await?;
+        // During a rolling deploy or a rollback, a replica of the older release may start after
+        // a newer one has migrated; migrations only add, so it runs fine on the newer schema.
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await
+    }
+
+    pub fn migrator(&self) -> &'static Migrator {
+        match self.engine {
+            Engine::Sqlite => &SQLITE_MIGRATIONS,
+            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        self.pool.execute("SELECT 1").await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The migrations compiled into the binary, as a source for a [`Migrator`] we can configure.
+#[derive(Debug)]
+struct Embedded(&'static Migrator);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move { Ok(self.0.iter().cloned().collect()) })
+    }
+}
+
+fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            anyhow::anyhow!("cannot create the SQLite directory {}: {e}", dir.display())
+        })?;
+    }
+    Ok(())
+}
+
+/// True when `e` is a unique-constraint violation, on either engine.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// SQL text with numbered `$n` parameters, for queries whose filters vary.
+pub(crate) struct Sql {
+    pub text: String,
+    params: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str, params_used: usize) -> Self {
+        Self { text: text.to_string(), params: params_used }
+    }
+
+    /// Appends `fragment`, replacing each `{}` with the next parameter number.
+    pub fn push(&mut self, fragment: &str) -> &mut Self {
+        let mut parts = fragment.split("{}");
+        if let Some(first) = parts.next() {
+            self.text.push_str(first);
+        }
+        for part in parts {
+            self.params += 1;
+            self.text.push('$');
+            self.text.push_str(&self.params.to_string());
+            self.text.push_str(part);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sql;
+
+    #[test]
+    fn sql_numbers_parameters_in_order() {
+        let mut sql = Sql::new("SELECT 1 WHERE a = $1", 1);
+        sql.push(" AND b = {} AND c IN ({}, {})").push(" LIMIT {}");
+        assert_eq!(sql.text, "SELECT 1 WHERE a = $1 AND b = $2 AND c IN ($3, $4) LIMIT $5");
+    }
+}

@@ -1,0 +1,60 @@
+use sqlx::Row;
+
+use super::Db;
+use crate::domain::views::Profile;
+
+/// A profile together with the id the follow statements need.
+pub struct ProfileRow {
+    pub id: i64,
+    pub profile: Profile,
+}
+
+impl Db {
+    /// The profile of `username` as `viewer` sees it (`following` is false for anonymous viewers).
+    pub async fn profile(&self, username: &str, viewer: Option<i64>) -> Result<Option<ProfileRow>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.bio, u.image, \
+                    CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2 AND f.followee_id = u.id) \
+                         THEN 1 ELSE 0 END AS following \
+             FROM users u WHERE u.username = $1",
+        )
+        .bind(username)
+        .bind(viewer)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ProfileRow {
+                id: r.try_get("id")?,
+                profile: Profile {
+                    username: r.try_get("username")?,
+                    bio: r.try_get("bio")?,
+                    image: r.try_get("image")?,
+                    following: r.try_get::<i64, _>("following")? == 1,
+                },
+            })
+        })
+        .transpose()
+    }
+
+    /// Idempotent: following twice is one follow.
+    pub async fn follow(&self, follower: i64, followee: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) \
+             ON CONFLICT (follower_id, followee_id) DO NOTHING",
+        )
+        .bind(follower)
+        .bind(followee)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn unfollow(&self, follower: i64, followee: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
+            .bind(follower)
+            .bind(followee)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}
