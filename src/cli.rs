@@ -31,7 +31,12 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     db.migrate()
         .await
         .map_err(|e| anyhow::anyhow!("migration failed: {e} (run `quill doctor` to diagnose)"))?;
-    let latest = db.migrator().iter().map(|m| m.version).max().unwrap_or_default();
+    let latest = db
+        .migrator()
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or_default();
     println!("database is migrated (latest migration {latest})");
     db.close().await;
     Ok(())
@@ -74,8 +79,15 @@ struct Step {
 /// `quill doctor`: name resolution, TCP, TLS and authentication, database, migrations; stops at
 /// the first failing step and names the usual fix. Returns whether every step passed.
 pub async fn doctor(settings: &Settings) -> bool {
-    println!("quill doctor: {}", crate::settings::redact_url(settings.database.url.expose_secret()));
-    let steps = if settings.is_sqlite() { sqlite_steps(settings).await } else { postgres_steps(settings).await };
+    println!(
+        "quill doctor: {}",
+        crate::settings::redact_url(settings.database.url.expose_secret())
+    );
+    let steps = if settings.is_sqlite() {
+        sqlite_steps(settings).await
+    } else {
+        postgres_steps(settings).await
+    };
     let mut ok = true;
     for step in steps {
         match step.outcome {
@@ -97,12 +109,18 @@ async fn sqlite_steps(settings: &Settings) -> Vec<Step> {
         Err(e) => {
             steps.push(Step {
                 name: "data directory",
-                outcome: Err((e.to_string(), "make DATA_DIR writable by quill's user, or set DATA_DIR")),
+                outcome: Err((
+                    e.to_string(),
+                    "make DATA_DIR writable by quill's user, or set DATA_DIR",
+                )),
             });
             return steps;
         }
     };
-    steps.push(Step { name: "data directory", outcome: Ok(settings.data_dir.display().to_string()) });
+    steps.push(Step {
+        name: "data directory",
+        outcome: Ok(settings.data_dir.display().to_string()),
+    });
     steps.push(Step {
         name: "open database",
         outcome: db.ping().await.map(|()| "SQLite answers".into()).map_err(|e| {
@@ -120,29 +138,47 @@ async fn postgres_steps(settings: &Settings) -> Vec<Step> {
     let parsed = match url::Url::parse(url) {
         Ok(u) => u,
         Err(e) => {
-            steps.push(Step { name: "parse URL", outcome: Err((e.to_string(), "fix DATABASE_URL (postgres://user:password@host:5432/db)")) });
+            steps.push(Step {
+                name: "parse URL",
+                outcome: Err((
+                    e.to_string(),
+                    "fix DATABASE_URL (postgres://user:password@host:5432/db)",
+                )),
+            });
             return steps;
         }
     };
     let host = parsed.host_str().unwrap_or("localhost").to_string();
     let port = parsed.port().unwrap_or(5432);
 
-    const DNS_FIX: &str =
-        "check DB_HOST for typos; for RDS use the instance endpoint, and enable DNS resolution in the VPC";
-    let addr = match tokio::net::lookup_host((host.as_str(), port)).await.map(|mut a| a.next()) {
+    const DNS_FIX: &str = "check DB_HOST for typos; for RDS use the instance endpoint, and enable DNS resolution in the VPC";
+    let addr = match tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map(|mut a| a.next())
+    {
         Ok(Some(addr)) => addr,
         Ok(None) => {
-            steps.push(Step { name: "resolve host", outcome: Err((format!("{host} has no address"), DNS_FIX)) });
+            steps.push(Step {
+                name: "resolve host",
+                outcome: Err((format!("{host} has no address"), DNS_FIX)),
+            });
             return steps;
         }
         Err(e) => {
-            steps.push(Step { name: "resolve host", outcome: Err((format!("cannot resolve {host}: {e}"), DNS_FIX)) });
+            steps.push(Step {
+                name: "resolve host",
+                outcome: Err((format!("cannot resolve {host}: {e}"), DNS_FIX)),
+            });
             return steps;
         }
     };
-    steps.push(Step { name: "resolve host", outcome: Ok(format!("{host} -> {}", addr.ip())) });
+    steps.push(Step {
+        name: "resolve host",
+        outcome: Ok(format!("{host} -> {}", addr.ip())),
+    });
 
-    let tcp = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr)).await;
+    let tcp =
+        tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr)).await;
     let tcp_outcome = match tcp {
         Ok(Ok(_)) => Ok(format!("connected to {}", addr)),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err((
@@ -157,18 +193,34 @@ async fn postgres_steps(settings: &Settings) -> Vec<Step> {
         )),
     };
     let tcp_ok = tcp_outcome.is_ok();
-    steps.push(Step { name: "TCP connect", outcome: tcp_outcome });
+    steps.push(Step {
+        name: "TCP connect",
+        outcome: tcp_outcome,
+    });
     if !tcp_ok {
         return steps;
     }
 
-    let connected = tokio::time::timeout(Duration::from_secs(10), sqlx::AnyConnection::connect(url)).await;
+    let connected =
+        tokio::time::timeout(Duration::from_secs(10), sqlx::AnyConnection::connect(url)).await;
     let (step_outcome, conn) = match connected {
-        Err(_) => (Err(("no PostgreSQL handshake within 10s".to_string(), "is this port really PostgreSQL?")), None),
-        Ok(Ok(conn)) => (Ok("TLS (as DB_SSLMODE asks) and password accepted".to_string()), Some(conn)),
+        Err(_) => (
+            Err((
+                "no PostgreSQL handshake within 10s".to_string(),
+                "is this port really PostgreSQL?",
+            )),
+            None,
+        ),
+        Ok(Ok(conn)) => (
+            Ok("TLS (as DB_SSLMODE asks) and password accepted".to_string()),
+            Some(conn),
+        ),
         Ok(Err(e)) => (Err(classify_connect_error(&e)), None),
     };
-    steps.push(Step { name: "TLS and authentication", outcome: step_outcome });
+    steps.push(Step {
+        name: "TLS and authentication",
+        outcome: step_outcome,
+    });
     let Some(conn) = conn else { return steps };
     let _ = conn.close().await;
 
@@ -177,7 +229,10 @@ async fn postgres_steps(settings: &Settings) -> Vec<Step> {
             steps.push(migration_step(&db).await);
             db.close().await;
         }
-        Err(e) => steps.push(Step { name: "migrations", outcome: Err((e.to_string(), "fix DATABASE_URL")) }),
+        Err(e) => steps.push(Step {
+            name: "migrations",
+            outcome: Err((e.to_string(), "fix DATABASE_URL")),
+        }),
     }
     steps
 }
@@ -193,11 +248,15 @@ fn classify_connect_error(e: &sqlx::Error) -> (String, &'static str) {
                 "the server refuses this user or connection: check DB_USERNAME, and on RDS with \
                  rds.force_ssl=1 set DB_SSLMODE=require"
             }
-            Some("3D000") => "the database does not exist: create it (CREATE DATABASE ...) or fix DB_NAME",
+            Some("3D000") => {
+                "the database does not exist: create it (CREATE DATABASE ...) or fix DB_NAME"
+            }
             Some("53300") => "too many connections: lower DB_POOL_SIZE or raise max_connections",
             _ => "see the server's message above",
         },
-        _ if e.to_string().to_lowercase().contains("ssl") || e.to_string().to_lowercase().contains("tls") => {
+        _ if e.to_string().to_lowercase().contains("ssl")
+            || e.to_string().to_lowercase().contains("tls") =>
+        {
             "TLS failed: use DB_SSLMODE=require for RDS, DB_SSLMODE=disable for a local server without TLS"
         }
         _ => "see the message above",
@@ -206,14 +265,25 @@ fn classify_connect_error(e: &sqlx::Error) -> (String, &'static str) {
 }
 
 async fn migration_step(db: &Db) -> Step {
-    let latest = db.migrator().iter().map(|m| m.version).max().unwrap_or_default();
+    let latest = db
+        .migrator()
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or_default();
     let applied = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success")
         .fetch_one(db.pool())
         .await
         .and_then(|row| row.try_get::<Option<i64>, _>("v"));
-    let engine = if db.engine() == Engine::Sqlite { "SQLite" } else { "PostgreSQL" };
+    let engine = if db.engine() == Engine::Sqlite {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
     let outcome = match applied {
-        Ok(Some(v)) if v >= latest => Ok(format!("{engine} schema at {v} (this build needs {latest})")),
+        Ok(Some(v)) if v >= latest => Ok(format!(
+            "{engine} schema at {v} (this build needs {latest})"
+        )),
         Ok(v) => Err((
             format!("schema at {} but this build needs {latest}", v.unwrap_or(0)),
             "run `quill migrate` (quill also migrates when it starts)",
@@ -223,5 +293,8 @@ async fn migration_step(db: &Db) -> Step {
             "run `quill migrate` (quill also migrates when it starts)",
         )),
     };
-    Step { name: "migrations", outcome }
+    Step {
+        name: "migrations",
+        outcome,
+    }
 }

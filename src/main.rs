@@ -33,11 +33,18 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         "healthcheck" => {
-            return if cli::healthcheck(&settings) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+            return if cli::healthcheck(&settings) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
         }
         _ => {}
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("quill: cannot start the async runtime: {e}");

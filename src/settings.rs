@@ -140,13 +140,17 @@ impl Source {
         Ok(self.get(name).map(SecretString::from))
     }
 
-    fn parse<T: std::str::FromStr>(&self, name: &str, default: T, hint: &str) -> Result<T, ConfigError> {
+    fn parse<T: std::str::FromStr>(
+        &self,
+        name: &str,
+        default: T,
+        hint: &str,
+    ) -> Result<T, ConfigError> {
         match self.get(name) {
             None => Ok(default),
-            Some(raw) => raw
-                .trim()
-                .parse()
-                .map_err(|_| ConfigError::new(format!("{name}={raw} is not valid: expected {hint}"))),
+            Some(raw) => raw.trim().parse().map_err(|_| {
+                ConfigError::new(format!("{name}={raw} is not valid: expected {hint}"))
+            }),
         }
     }
 }
@@ -176,9 +180,7 @@ impl Settings {
             timeout: Duration::from_secs(src.parse("DB_TIMEOUT_SECS", 5, "whole seconds")?),
         };
         if database.pool_size == 0 || database.pool_size > 1000 {
-            return Err(ConfigError::new(
-                "DB_POOL_SIZE must be between 1 and 1000",
-            ));
+            return Err(ConfigError::new("DB_POOL_SIZE must be between 1 and 1000"));
         }
 
         let secret = src.secret("JWT_SECRET")?;
@@ -213,7 +215,11 @@ impl Settings {
             Some(v) => CorsOrigins::List(parse_origins(&v)?),
         };
 
-        let log_format = match src.get("LOG_FORMAT").as_deref().map(str::to_ascii_lowercase) {
+        let log_format = match src
+            .get("LOG_FORMAT")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+        {
             None if production => LogFormat::Json,
             None => LogFormat::Pretty,
             Some(v) if v == "json" => LogFormat::Json,
@@ -235,8 +241,16 @@ impl Settings {
             cors_origins,
             log_format,
             log_level: src.get("LOG_LEVEL").unwrap_or_else(|| "info".into()),
-            shutdown_grace: Duration::from_secs(src.parse("SHUTDOWN_GRACE_SECS", 20, "whole seconds")?),
-            request_timeout: Duration::from_secs(src.parse("REQUEST_TIMEOUT_SECS", 30, "whole seconds")?),
+            shutdown_grace: Duration::from_secs(src.parse(
+                "SHUTDOWN_GRACE_SECS",
+                20,
+                "whole seconds",
+            )?),
+            request_timeout: Duration::from_secs(src.parse(
+                "REQUEST_TIMEOUT_SECS",
+                30,
+                "whole seconds",
+            )?),
         })
     }
 
@@ -257,14 +271,20 @@ impl Settings {
         };
         let jwt = match &self.jwt.secret {
             Some(_) => "[redacted]".to_string(),
-            None => format!("(generated, kept in {})", self.data_dir.join("jwt-secret").display()),
+            None => format!(
+                "(generated, kept in {})",
+                self.data_dir.join("jwt-secret").display()
+            ),
         };
         vec![
             format!("QUILL_ENV={env}"),
             format!("HOST={}", self.host),
             format!("PORT={}", self.port),
             format!("DATA_DIR={}", self.data_dir.display()),
-            format!("DATABASE_URL={}", redact_url(self.database.url.expose_secret())),
+            format!(
+                "DATABASE_URL={}",
+                redact_url(self.database.url.expose_secret())
+            ),
             format!("DB_POOL_SIZE={}", self.database.pool_size),
             format!("DB_TIMEOUT_SECS={}", self.database.timeout.as_secs()),
             format!("JWT_SECRET={jwt}"),
@@ -272,7 +292,11 @@ impl Settings {
             format!("CORS_ORIGINS={cors}"),
             format!(
                 "LOG_FORMAT={}",
-                if self.log_format == LogFormat::Json { "json" } else { "pretty" }
+                if self.log_format == LogFormat::Json {
+                    "json"
+                } else {
+                    "pretty"
+                }
             ),
             format!("LOG_LEVEL={}", self.log_level),
             format!("SHUTDOWN_GRACE_SECS={}", self.shutdown_grace.as_secs()),
@@ -285,7 +309,10 @@ impl Settings {
 fn database_url(src: &Source, data_dir: &Path) -> Result<SecretString, ConfigError> {
     if let Some(url) = src.secret("DATABASE_URL")? {
         let u = url.expose_secret();
-        if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+        if !(u.starts_with("sqlite:")
+            || u.starts_with("postgres://")
+            || u.starts_with("postgresql://"))
+        {
             return Err(ConfigError::new(
                 "DATABASE_URL must start with sqlite:, postgres:// or postgresql://",
             ));
@@ -294,7 +321,10 @@ fn database_url(src: &Source, data_dir: &Path) -> Result<SecretString, ConfigErr
     }
     let Some(host) = src.get("DB_HOST") else {
         let path = data_dir.join("quill.db");
-        return Ok(SecretString::from(format!("sqlite://{}?mode=rwc", path.display())));
+        return Ok(SecretString::from(format!(
+            "sqlite://{}?mode=rwc",
+            path.display()
+        )));
     };
     let missing = |name: &str| {
         ConfigError::new(format!(
@@ -302,11 +332,20 @@ fn database_url(src: &Source, data_dir: &Path) -> Result<SecretString, ConfigErr
         ))
     };
     let name = src.get("DB_NAME").ok_or_else(|| missing("DB_NAME"))?;
-    let user = src.get("DB_USERNAME").ok_or_else(|| missing("DB_USERNAME"))?;
+    let user = src
+        .get("DB_USERNAME")
+        .ok_or_else(|| missing("DB_USERNAME"))?;
     let password = src.secret("DB_PASSWORD")?;
     let port: u16 = src.parse("DB_PORT", 5432, "a TCP port")?;
     let sslmode = src.get("DB_SSLMODE").unwrap_or_else(|| "prefer".into());
-    const MODES: [&str; 6] = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+    const MODES: [&str; 6] = [
+        "disable",
+        "allow",
+        "prefer",
+        "require",
+        "verify-ca",
+        "verify-full",
+    ];
     if !MODES.contains(&sslmode.as_str()) {
         return Err(ConfigError::new(format!(
             "DB_SSLMODE={sslmode} is not valid: expected one of {}",
@@ -320,7 +359,8 @@ fn database_url(src: &Source, data_dir: &Path) -> Result<SecretString, ConfigErr
     url.set_port(Some(port)).map_err(|_| invalid_host())?;
     url.set_username(&user).map_err(|_| invalid_host())?;
     if let Some(p) = &password {
-        url.set_password(Some(p.expose_secret())).map_err(|_| invalid_host())?;
+        url.set_password(Some(p.expose_secret()))
+            .map_err(|_| invalid_host())?;
     }
     url.set_path(&name);
     url.query_pairs_mut().append_pair("sslmode", &sslmode);
@@ -381,7 +421,10 @@ mod tests {
         let s = load(&[]).unwrap();
         assert_eq!(s.environment, Environment::Development);
         assert_eq!((s.host.as_str(), s.port), ("0.0.0.0", 8080));
-        assert_eq!(s.database.url.expose_secret(), "sqlite://./data/quill.db?mode=rwc");
+        assert_eq!(
+            s.database.url.expose_secret(),
+            "sqlite://./data/quill.db?mode=rwc"
+        );
         assert_eq!(s.cors_origins, CorsOrigins::Any);
         assert_eq!(s.log_format, LogFormat::Pretty);
         assert!(s.jwt.secret.is_none());
@@ -391,7 +434,11 @@ mod tests {
     #[test]
     fn production_requires_a_long_jwt_secret() {
         let err = load(&[("QUILL_ENV", "production")]).unwrap_err();
-        assert!(err.to_string().starts_with("JWT_SECRET (or JWT_SECRET_FILE) is required"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("JWT_SECRET (or JWT_SECRET_FILE) is required"),
+            "{err}"
+        );
         let err = load(&[("QUILL_ENV", "production"), ("JWT_SECRET", "short")]).unwrap_err();
         assert!(err.to_string().contains("too short (5 bytes)"), "{err}");
         let s = load(&[("QUILL_ENV", "production"), ("JWT_SECRET", SECRET)]).unwrap();
@@ -410,14 +457,20 @@ mod tests {
             ("JWT_SECRET_FILE", file.to_str().unwrap()),
         ])
         .unwrap();
-        assert_eq!(s.jwt.secret.unwrap().expose_secret(), format!("{SECRET}-from-file"));
+        assert_eq!(
+            s.jwt.secret.unwrap().expose_secret(),
+            format!("{SECRET}-from-file")
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn unreadable_secret_file_names_the_variable() {
         let err = load(&[("JWT_SECRET_FILE", "/nonexistent/quill-secret")]).unwrap_err();
-        assert!(err.to_string().starts_with("JWT_SECRET_FILE=/nonexistent/quill-secret could not be read"));
+        assert!(
+            err.to_string()
+                .starts_with("JWT_SECRET_FILE=/nonexistent/quill-secret could not be read")
+        );
     }
 
     #[test]
@@ -461,13 +514,27 @@ mod tests {
             (vec![("QUILL_ENV", "staging")], "QUILL_ENV=staging"),
             (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT=xml"),
             (vec![("DB_POOL_SIZE", "0")], "DB_POOL_SIZE"),
-            (vec![("DB_HOST", "h"), ("DB_USERNAME", "u")], "DB_NAME is required"),
-            (vec![("DB_HOST", "h"), ("DB_NAME", "n")], "DB_USERNAME is required"),
             (
-                vec![("DB_HOST", "h"), ("DB_NAME", "n"), ("DB_USERNAME", "u"), ("DB_SSLMODE", "on")],
+                vec![("DB_HOST", "h"), ("DB_USERNAME", "u")],
+                "DB_NAME is required",
+            ),
+            (
+                vec![("DB_HOST", "h"), ("DB_NAME", "n")],
+                "DB_USERNAME is required",
+            ),
+            (
+                vec![
+                    ("DB_HOST", "h"),
+                    ("DB_NAME", "n"),
+                    ("DB_USERNAME", "u"),
+                    ("DB_SSLMODE", "on"),
+                ],
                 "DB_SSLMODE=on",
             ),
-            (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL must start"),
+            (
+                vec![("DATABASE_URL", "mysql://x")],
+                "DATABASE_URL must start",
+            ),
             (vec![("CORS_ORIGINS", "example.com")], "CORS_ORIGINS entry"),
             (vec![("JWT_TTL_HOURS", "0")], "JWT_TTL_HOURS"),
         ] {
@@ -481,22 +548,35 @@ mod tests {
     fn secrets_never_show_in_debug_or_config_output() {
         let s = load(&[
             ("JWT_SECRET", SECRET),
-            ("DATABASE_URL", "postgres://app:hunter2hunter2@db:5432/quill"),
+            (
+                "DATABASE_URL",
+                "postgres://app:hunter2hunter2@db:5432/quill",
+            ),
         ])
         .unwrap();
         let debug = format!("{s:?}");
         let lines = s.redacted_lines().join("\n");
         for out in [debug, lines] {
-            assert!(!out.contains(SECRET) && !out.contains("hunter2hunter2"), "{out}");
+            assert!(
+                !out.contains(SECRET) && !out.contains("hunter2hunter2"),
+                "{out}"
+            );
         }
     }
 
     #[test]
     fn cors_origins_list_is_parsed() {
-        let s = load(&[("CORS_ORIGINS", "https://a.example.com/, http://localhost:3000")]).unwrap();
+        let s = load(&[(
+            "CORS_ORIGINS",
+            "https://a.example.com/, http://localhost:3000",
+        )])
+        .unwrap();
         assert_eq!(
             s.cors_origins,
-            CorsOrigins::List(vec!["https://a.example.com".into(), "http://localhost:3000".into()])
+            CorsOrigins::List(vec![
+                "https://a.example.com".into(),
+                "http://localhost:3000".into()
+            ])
         );
     }
 }

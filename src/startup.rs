@@ -42,11 +42,19 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e} (set HOST and PORT)"))?;
         let router = http::app(state.clone(), settings);
-        Ok(Self { listener, state, router, grace: settings.shutdown_grace })
+        Ok(Self {
+            listener,
+            state,
+            router,
+            grace: settings.shutdown_grace,
+        })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     pub fn state(&self) -> &AppState {
@@ -55,8 +63,16 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then: readiness turns 503, no new connection is
     /// accepted, requests in flight get up to the grace period, and the pool closes.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { listener, state, router, grace } = self;
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            router,
+            grace,
+        } = self;
         tracing::info!(address = %listener.local_addr()?, engine = ?state.db.engine(), "quill listening");
         let preparing = tokio::spawn(prepare_database(state.db.clone(), state.health.clone()));
 
@@ -65,7 +81,10 @@ impl Application {
         let signal = async move {
             shutdown.await;
             health.begin_shutdown();
-            tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing requests in flight");
+            tracing::info!(
+                grace_secs = grace.as_secs(),
+                "shutting down: finishing requests in flight"
+            );
             let _ = stopping_tx.send(true);
         };
         let server = axum::serve(listener, router).with_graceful_shutdown(signal);
@@ -78,7 +97,10 @@ impl Application {
             () = deadline => tracing::warn!("grace period over: dropping the requests still in flight"),
         }
         preparing.abort();
-        if tokio::time::timeout(Duration::from_secs(5), state.db.close()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), state.db.close())
+            .await
+            .is_err()
+        {
             tracing::warn!("database pool did not close within 5s");
         }
         tracing::info!("quill stopped");

@@ -35,7 +35,9 @@ fn dummy_hash() -> &'static str {
 impl PasswordHasher {
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self { permits: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))) }
+        Self {
+            permits: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
+        }
     }
 
     pub async fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
@@ -51,7 +53,11 @@ impl PasswordHasher {
     }
 
     /// Checks `password` against `hash`, or against a dummy hash when there is no account.
-    pub async fn verify(&self, password: &SecretString, hash: Option<&str>) -> anyhow::Result<bool> {
+    pub async fn verify(
+        &self,
+        password: &SecretString,
+        hash: Option<&str>,
+    ) -> anyhow::Result<bool> {
         let password = password.clone();
         let known = hash.is_some();
         let hash = hash.map(str::to_string);
@@ -61,14 +67,19 @@ impl PasswordHasher {
                 let parsed = PasswordHash::new(hash)
                     .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
                 Ok::<_, anyhow::Error>(
-                    argon2().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok(),
+                    argon2()
+                        .verify_password(password.expose_secret().as_bytes(), &parsed)
+                        .is_ok(),
                 )
             })
             .await??;
         Ok(ok && known)
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
         let _permit = self.permits.acquire().await?;
         Ok(tokio::task::spawn_blocking(work).await?)
     }

@@ -90,8 +90,12 @@ pub fn development_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
     let mut bytes = [0u8; 48];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(&path, &secret)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e} (set JWT_SECRET instead)", path.display()))?;
+    write_private(&path, &secret).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write {}: {e} (set JWT_SECRET instead)",
+            path.display()
+        )
+    })?;
     Ok(SecretString::from(secret))
 }
 
@@ -118,7 +122,10 @@ mod tests {
     use super::*;
 
     fn keys(secret: &str, ttl: u64) -> TokenKeys {
-        TokenKeys::new(&SecretString::from(secret.to_string()), Duration::from_secs(ttl))
+        TokenKeys::new(
+            &SecretString::from(secret.to_string()),
+            Duration::from_secs(ttl),
+        )
     }
 
     #[test]
@@ -133,12 +140,21 @@ mod tests {
     fn foreign_tampered_and_expired_tokens_are_rejected() {
         let k = keys("a-test-secret-that-is-long-enough-000", 3600);
         let other = keys("another-secret-that-is-long-enough-11", 3600);
-        assert_eq!(k.verify(&other.issue(1, 0)).unwrap_err(), TokenError::Invalid);
+        assert_eq!(
+            k.verify(&other.issue(1, 0)).unwrap_err(),
+            TokenError::Invalid
+        );
         assert_eq!(k.verify("not.a.jwt").unwrap_err(), TokenError::Invalid);
         let mut token = k.issue(1, 0);
         token.push('x');
         assert_eq!(k.verify(&token).unwrap_err(), TokenError::Invalid);
-        let claims = Claims { sub: "1".into(), jti: "j".into(), epoch: 0, iat: 0, exp: 1 };
+        let claims = Claims {
+            sub: "1".into(),
+            jti: "j".into(),
+            epoch: 0,
+            iat: 0,
+            exp: 1,
+        };
         let old = jsonwebtoken::encode(&Header::default(), &claims, &k.encoding).unwrap();
         assert_eq!(k.verify(&old).unwrap_err(), TokenError::Expired);
     }

@@ -36,7 +36,9 @@ pub fn tag_list(raw: Vec<String>) -> Result<Vec<String>, String> {
             return Err("can't contain blank tags".into());
         }
         if tag.chars().count() > TAG_MAX {
-            return Err(format!("has a tag that is too long (maximum is {TAG_MAX} characters)"));
+            return Err(format!(
+                "has a tag that is too long (maximum is {TAG_MAX} characters)"
+            ));
         }
         tags.push(tag.to_string());
     }
@@ -68,7 +70,11 @@ pub fn slugify(title: &str) -> String {
             _ => cut,
         };
     }
-    if slug.is_empty() { "article".into() } else { slug }
+    if slug.is_empty() {
+        "article".into()
+    } else {
+        slug
+    }
 }
 
 /// The slug to try after `attempt` collisions: the plain slug first, then a random suffix.
@@ -92,7 +98,10 @@ mod tests {
 
     #[test]
     fn slugs_are_readable_and_unicode_aware() {
-        assert_eq!(slugify("How to Train Your Dragon"), "how-to-train-your-dragon");
+        assert_eq!(
+            slugify("How to Train Your Dragon"),
+            "how-to-train-your-dragon"
+        );
         assert_eq!(slugify("  Hello,   World!! "), "hello-world");
         assert_eq!(slugify("안녕하세요 세계"), "안녕하세요-세계");
         assert_eq!(slugify("Ünïcödé Straße"), "ünïcödé-straße");
@@ -106,7 +115,10 @@ mod tests {
     fn later_candidates_get_a_suffix() {
         assert_eq!(slug_candidate("a-title", 0), "a-title");
         let c = slug_candidate("a-title", 1);
-        assert!(c.starts_with("a-title-") && c.len() == "a-title-".len() + 6, "{c}");
+        assert!(
+            c.starts_with("a-title-") && c.len() == "a-title-".len() + 6,
+            "{c}"
+        );
         assert_ne!(slug_candidate("a-title", 1), slug_candidate("a-title", 1));
     }
 
@@ -114,7 +126,10 @@ mod tests {
     fn tag_lists_are_sorted_without_repeats() {
         let tags = tag_list(vec!["web".into(), " rust ".into(), "web".into()]).unwrap();
         assert_eq!(tags, ["rust", "web"]);
-        assert_eq!(tag_list(vec![" ".into()]).unwrap_err(), "can't contain blank tags");
+        assert_eq!(
+            tag_list(vec![" ".into()]).unwrap_err(),
+            "can't contain blank tags"
+        );
         assert!(tag_list((0..21).map(|i| i.to_string()).collect()).is_err());
         assert!(tag_list(vec!["x".repeat(65)]).is_err());
     }

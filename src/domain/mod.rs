@@ -2,8 +2,8 @@
 
 pub mod article;
 pub mod user;
-pub mod views;
 mod validation;
+pub mod views;
 
 pub use validation::{FieldErrors, Validator};
 

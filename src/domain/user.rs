@@ -11,7 +11,9 @@ impl Username {
 
     pub fn parse(raw: Option<String>) -> Result<Self, String> {
         let s = max_chars(required(raw)?.trim().to_string(), Self::MAX)?;
-        if s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+        if s.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
             Ok(Self(s))
         } else {
             Err("is invalid (use letters, digits, '_', '-' and '.')".into())
@@ -43,7 +45,11 @@ impl Email {
             }
             None => false,
         };
-        if valid { Ok(Self(s)) } else { Err("is invalid".into()) }
+        if valid {
+            Ok(Self(s))
+        } else {
+            Err("is invalid".into())
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -67,7 +73,10 @@ impl Password {
         };
         let len = s.chars().count();
         if len < Self::MIN {
-            Err(format!("is too short (minimum is {} characters)", Self::MIN))
+            Err(format!(
+                "is too short (minimum is {} characters)",
+                Self::MIN
+            ))
         } else if len > Self::MAX {
             Err(format!("is too long (maximum is {} characters)", Self::MAX))
         } else {
@@ -112,17 +121,31 @@ mod tests {
     #[test]
     fn usernames() {
         assert_eq!(Username::parse(s(" jake ")).unwrap().as_str(), "jake");
-        assert_eq!(Username::parse(s("김철수_1.x-y")).unwrap().as_str(), "김철수_1.x-y");
+        assert_eq!(
+            Username::parse(s("김철수_1.x-y")).unwrap().as_str(),
+            "김철수_1.x-y"
+        );
         assert_eq!(Username::parse(None).unwrap_err(), "can't be blank");
         assert_eq!(Username::parse(s("  ")).unwrap_err(), "can't be blank");
-        assert!(Username::parse(s("a/b")).unwrap_err().starts_with("is invalid"));
+        assert!(
+            Username::parse(s("a/b"))
+                .unwrap_err()
+                .starts_with("is invalid")
+        );
         assert!(Username::parse(s("a b")).is_err());
-        assert!(Username::parse(s(&"x".repeat(65))).unwrap_err().contains("maximum is 64"));
+        assert!(
+            Username::parse(s(&"x".repeat(65)))
+                .unwrap_err()
+                .contains("maximum is 64")
+        );
     }
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(s("Jake@Example.com")).unwrap().as_str(), "Jake@Example.com");
+        assert_eq!(
+            Email::parse(s("Jake@Example.com")).unwrap().as_str(),
+            "Jake@Example.com"
+        );
         for bad in ["jake", "@x.com", "jake@", "a@b@c", "a b@c.d", "a@.com"] {
             assert_eq!(Email::parse(s(bad)).unwrap_err(), "is invalid", "{bad}");
         }
@@ -133,9 +156,19 @@ mod tests {
     fn passwords() {
         assert!(Password::parse(s("password")).is_ok());
         assert_eq!(Password::parse(s("")).unwrap_err(), "can't be blank");
-        assert!(Password::parse(s("short")).unwrap_err().contains("minimum is 8"));
-        assert!(Password::parse(s(&"p".repeat(257))).unwrap_err().contains("maximum is 256"));
-        assert!(!format!("{:?}", Password::parse(s("supersecret")).unwrap()).contains("supersecret"));
+        assert!(
+            Password::parse(s("short"))
+                .unwrap_err()
+                .contains("minimum is 8")
+        );
+        assert!(
+            Password::parse(s(&"p".repeat(257)))
+                .unwrap_err()
+                .contains("maximum is 256")
+        );
+        assert!(
+            !format!("{:?}", Password::parse(s("supersecret")).unwrap()).contains("supersecret")
+        );
     }
 
     #[test]

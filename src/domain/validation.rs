@@ -16,7 +16,12 @@ impl Validator {
 
     pub fn field<T>(&mut self, name: &str, parsed: Result<T, String>) -> Option<T> {
         parsed
-            .map_err(|message| self.errors.entry(name.to_string()).or_default().push(message))
+            .map_err(|message| {
+                self.errors
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(message)
+            })
             .ok()
     }
 

@@ -94,7 +94,12 @@ fn page(limit: Option<String>, offset: Option<String>) -> Result<Page, FieldErro
             },
         },
     );
-    v.finish(|| Some(Page { limit: limit?, offset: offset? }))
+    v.finish(|| {
+        Some(Page {
+            limit: limit?,
+            offset: offset?,
+        })
+    })
 }
 
 /// Empty filter values (`?tag=`) mean "no filter", as frontends send them.
@@ -117,8 +122,14 @@ async fn list_articles(
         favorited_by: filter_value(params.favorited),
         feed_of: None,
     };
-    let (articles, articles_count) = state.db.list_articles(&filter, viewer.map(|v| v.id), page).await?;
-    Ok(axum::Json(ArticlesBody { articles, articles_count }))
+    let (articles, articles_count) = state
+        .db
+        .list_articles(&filter, viewer.map(|v| v.id), page)
+        .await?;
+    Ok(axum::Json(ArticlesBody {
+        articles,
+        articles_count,
+    }))
 }
 
 /// Articles by the authors the signed-in user follows, newest first.
@@ -130,12 +141,22 @@ async fn feed(
     Query(params): Query<FeedParams>,
 ) -> ApiResult<axum::Json<ArticlesBody>> {
     let page = page(params.limit, params.offset)?;
-    let filter = ArticleFilter { feed_of: Some(user.id), ..Default::default() };
+    let filter = ArticleFilter {
+        feed_of: Some(user.id),
+        ..Default::default()
+    };
     let (articles, articles_count) = state.db.list_articles(&filter, Some(user.id), page).await?;
-    Ok(axum::Json(ArticlesBody { articles, articles_count }))
+    Ok(axum::Json(ArticlesBody {
+        articles,
+        articles_count,
+    }))
 }
 
-async fn show(state: &AppState, slug: &str, viewer: Option<i64>) -> ApiResult<axum::Json<ArticleBody>> {
+async fn show(
+    state: &AppState,
+    slug: &str,
+    viewer: Option<i64>,
+) -> ApiResult<axum::Json<ArticleBody>> {
     let article = state
         .db
         .article(slug, viewer)
@@ -174,7 +195,10 @@ struct NewArticleInput {
 
 /// `null` is not a list: the spec answers 422 rather than guessing "no tags" or "unchanged".
 fn tags_field(raw: Option<Option<Vec<String>>>) -> Option<Result<Vec<String>, String>> {
-    raw.map(|t| t.ok_or_else(|| "can't be null (send [] for no tags)".to_string()).and_then(tag_list))
+    raw.map(|t| {
+        t.ok_or_else(|| "can't be null (send [] for no tags)".to_string())
+            .and_then(tag_list)
+    })
 }
 
 /// Publish an article. Its slug comes from the title and is unique.
@@ -192,7 +216,12 @@ async fn create_article(
     let body = v.field("body", body(input.body));
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let new = v.finish(|| {
-        Some(NewArticle { title: title?, description: description?, body: body?, tags: tags.unwrap_or_default() })
+        Some(NewArticle {
+            title: title?,
+            description: description?,
+            body: body?,
+            tags: tags.unwrap_or_default(),
+        })
     })?;
     let slug = state.db.create_article(user.id, &new).await?;
     let created = show(&state, &slug, Some(user.id)).await?;
@@ -224,11 +253,19 @@ async fn update_article(
     let input = input.article;
     let mut v = Validator::new();
     let new_title = v.optional("title", input.title.map(|t| title(Some(t))));
-    let new_description = v.optional("description", input.description.map(|d| description(Some(d))));
+    let new_description = v.optional(
+        "description",
+        input.description.map(|d| description(Some(d))),
+    );
     let new_body = v.optional("body", input.body.map(|b| body(Some(b))));
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let changes = v.finish(|| {
-        Some(ArticleChanges { title: new_title, description: new_description, body: new_body, tags })
+        Some(ArticleChanges {
+            title: new_title,
+            description: new_description,
+            body: new_body,
+            tags,
+        })
     })?;
     match state.db.update_article(&slug, user.id, &changes).await? {
         Owned::Done(new_slug) => show(&state, &new_slug, Some(user.id)).await,
@@ -287,5 +324,7 @@ async fn unfavorite(
 /// Tags in use, most used first.
 #[utoipa::path(get, path = "/api/tags", tag = "tags", responses((status = 200, body = TagsBody)))]
 async fn tags(State(state): State<AppState>) -> ApiResult<axum::Json<TagsBody>> {
-    Ok(axum::Json(TagsBody { tags: state.db.tags().await? }))
+    Ok(axum::Json(TagsBody {
+        tags: state.db.tags().await?,
+    }))
 }

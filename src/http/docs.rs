@@ -32,13 +32,16 @@ struct TokenAuth;
 
 impl Modify for TokenAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        openapi.components.get_or_insert_with(Default::default).add_security_scheme(
-            "Token",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "Authorization",
-                "`Token <jwt>` or `Bearer <jwt>`, the token from login or registration",
-            ))),
-        );
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "Token",
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                    "Authorization",
+                    "`Token <jwt>` or `Bearer <jwt>`, the token from login or registration",
+                ))),
+            );
     }
 }
 

@@ -29,11 +29,19 @@ impl ApiError {
     pub fn new(status: StatusCode, field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
         errors.insert(field.to_string(), vec![message.into()]);
-        Self { status, errors, cause: None }
+        Self {
+            status,
+            errors,
+            cause: None,
+        }
     }
 
     pub fn validation(errors: FieldErrors) -> Self {
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, errors, cause: None }
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            cause: None,
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -59,7 +67,11 @@ impl ApiError {
                 errors.insert(field.into(), vec!["has already been taken".into()]);
             }
         }
-        Self { status: StatusCode::CONFLICT, errors, cause: None }
+        Self {
+            status: StatusCode::CONFLICT,
+            errors,
+            cause: None,
+        }
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
@@ -67,7 +79,11 @@ impl ApiError {
     }
 
     pub fn internal(cause: anyhow::Error) -> Self {
-        let mut e = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server", "internal error");
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server",
+            "internal error",
+        );
         e.cause = Some(cause);
         e
     }
@@ -85,6 +101,16 @@ impl From<sqlx::Error> for ApiError {
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::unavailable("is unavailable; try again shortly")
+            }
+            // PostgreSQL going away: connection exceptions (08), shutdown and "cannot connect
+            // now" (57P0x), too many connections, or a database not (yet) there.
+            sqlx::Error::Database(db)
+                if db.code().is_some_and(|c| {
+                    c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "3D000"
+                }) =>
+            {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::unavailable("is unavailable; try again shortly")
             }
@@ -140,7 +166,10 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonSyntaxError(e) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "body",
-                format!("is not valid JSON: {}", std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string())),
+                format!(
+                    "is not valid JSON: {}",
+                    std::error::Error::source(&e).map_or_else(|| e.body_text(), |s| s.to_string())
+                ),
             ),
             JsonRejection::MissingJsonContentType(_) => Self::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -148,7 +177,11 @@ impl From<JsonRejection> for ApiError {
                 "must be JSON: send Content-Type: application/json",
             ),
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body", "is too large (the limit is 1 MiB)")
+                Self::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body",
+                    "is too large (the limit is 1 MiB)",
+                )
             }
             other => Self::new(other.status(), "body", other.body_text()),
         }
@@ -172,9 +205,17 @@ impl IntoResponse for ApiError {
         if let Some(cause) = &self.cause {
             tracing::error!(error = ?cause, status = self.status.as_u16(), "request failed");
         }
-        let mut response = (self.status, axum::Json(ErrorBody { errors: self.errors })).into_response();
+        let mut response = (
+            self.status,
+            axum::Json(ErrorBody {
+                errors: self.errors,
+            }),
+        )
+            .into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

@@ -50,9 +50,13 @@ impl FromRequestParts<AppState> for AuthUser {
             .to_str()
             .ok()
             .and_then(|h| h.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+            .filter(|(scheme, _)| {
+                scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")
+            })
             .map(|(_, token)| token.trim())
-            .ok_or_else(|| ApiError::unauthorized("token", "is invalid: use `Authorization: Token <jwt>`"))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("token", "is invalid: use `Authorization: Token <jwt>`")
+            })?;
         let (user_id, claims) = state.keys.verify(token).map_err(|e| match e {
             TokenError::Expired => ApiError::unauthorized("token", "has expired"),
             TokenError::Invalid => ApiError::unauthorized("token", "is invalid"),
@@ -74,9 +78,14 @@ impl FromRequestParts<AppState> for AuthUser {
 impl OptionalFromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
         if parts.headers.contains_key(AUTHORIZATION) {
-            <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await.map(Some)
+            <Self as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .map(Some)
         } else {
             Ok(None)
         }

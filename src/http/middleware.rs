@@ -26,7 +26,8 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_string();
-    let span = tracing::info_span!("request", method = %method, route = %route, request_id = %request_id);
+    let span =
+        tracing::info_span!("request", method = %method, route = %route, request_id = %request_id);
     let response = next.run(request).instrument(span.clone()).await;
     let latency = start.elapsed();
     let status = response.status().as_u16();
@@ -50,13 +51,19 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     if !state.health.is_migrated() {
-        return ApiError::unavailable("is not ready yet (starting up or unreachable); try again shortly")
-            .into_response();
+        return ApiError::unavailable(
+            "is not ready yet (starting up or unreachable); try again shortly",
+        )
+        .into_response();
     }
     match tokio::time::timeout(state.request_timeout, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "request", "timed out; try again shortly")
-            .into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request",
+            "timed out; try again shortly",
+        )
+        .into_response(),
     }
 }
 

@@ -34,7 +34,10 @@ pub struct HealthBody {
 /// Liveness: 200 while the process serves, whatever the database does.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = HealthBody)))]
 async fn healthz() -> axum::Json<HealthBody> {
-    axum::Json(HealthBody { status: "ok", reason: None })
+    axum::Json(HealthBody {
+        status: "ok",
+        reason: None,
+    })
 }
 
 /// Readiness: 200 when the database answers and the server is not shutting down.
@@ -42,7 +45,13 @@ async fn healthz() -> axum::Json<HealthBody> {
     responses((status = 200, body = HealthBody), (status = 503, description = "not ready, with the reason", body = HealthBody)))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<HealthBody>) {
     let unavailable = |reason: String| {
-        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(HealthBody { status: "unavailable", reason: Some(reason) }))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(HealthBody {
+                status: "unavailable",
+                reason: Some(reason),
+            }),
+        )
     };
     if state.health.is_shutting_down() {
         return unavailable("shutting down".into());
@@ -51,7 +60,13 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<Health
         return unavailable("database not reachable or not migrated yet".into());
     }
     match tokio::time::timeout(READY_PING_TIMEOUT, state.db.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, axum::Json(HealthBody { status: "ready", reason: None })),
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            axum::Json(HealthBody {
+                status: "ready",
+                reason: None,
+            }),
+        ),
         Ok(Err(e)) => unavailable(format!("database error: {e}")),
         Err(_) => unavailable("database did not answer in time".into()),
     }

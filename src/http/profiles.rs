@@ -41,7 +41,9 @@ async fn get_profile(
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
     let row = find(&state, &username, viewer.map(|v| v.id)).await?;
-    Ok(axum::Json(ProfileBody { profile: row.profile }))
+    Ok(axum::Json(ProfileBody {
+        profile: row.profile,
+    }))
 }
 
 /// Follow a user (idempotent).
@@ -64,7 +66,9 @@ async fn follow(
     }
     state.db.follow(user.id, row.id).await?;
     row.profile.following = true;
-    Ok(axum::Json(ProfileBody { profile: row.profile }))
+    Ok(axum::Json(ProfileBody {
+        profile: row.profile,
+    }))
 }
 
 /// Stop following a user (idempotent).
@@ -79,5 +83,7 @@ async fn unfollow(
     let mut row = find(&state, &username, Some(user.id)).await?;
     state.db.unfollow(user.id, row.id).await?;
     row.profile.following = false;
-    Ok(axum::Json(ProfileBody { profile: row.profile }))
+    Ok(axum::Json(ProfileBody {
+        profile: row.profile,
+    }))
 }

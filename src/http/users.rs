@@ -11,7 +11,9 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, patch};
 use crate::domain::Validator;
-use crate::domain::user::{Email, Password, Username, login_password, optional_text, required_text};
+use crate::domain::user::{
+    Email, Password, Username, login_password, optional_text, required_text,
+};
 use crate::domain::views::User;
 use crate::storage::users::{Account, AccountChanges};
 
@@ -124,7 +126,10 @@ async fn register(
         (status = 401, description = "unknown email or wrong password (the same answer for both)", body = ErrorBody),
         (status = 422, description = "missing fields", body = ErrorBody),
     ))]
-async fn login(State(state): State<AppState>, Json(body): Json<LoginBody>) -> ApiResult<axum::Json<UserBody>> {
+async fn login(
+    State(state): State<AppState>,
+    Json(body): Json<LoginBody>,
+) -> ApiResult<axum::Json<UserBody>> {
     let mut v = Validator::new();
     let email = v.field("email", required_text(body.user.email));
     let password = v.field("password", login_password(body.user.password));
@@ -132,7 +137,10 @@ async fn login(State(state): State<AppState>, Json(body): Json<LoginBody>) -> Ap
     let account = state.db.account_by_email(email.trim()).await?;
     let verified = state
         .hasher
-        .verify(&password, account.as_ref().map(|a| a.password_hash.as_str()))
+        .verify(
+            &password,
+            account.as_ref().map(|a| a.password_hash.as_str()),
+        )
         .await?;
     match account {
         Some(account) if verified => Ok(axum::Json(user_body(&state, account))),
@@ -151,7 +159,10 @@ async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<Stat
 /// The signed-in user, with a fresh token.
 #[utoipa::path(get, path = "/api/user", tag = "users", security(("Token" = [])),
     responses((status = 200, body = UserBody), (status = 401, body = ErrorBody)))]
-async fn current_user(State(state): State<AppState>, user: AuthUser) -> ApiResult<axum::Json<UserBody>> {
+async fn current_user(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<axum::Json<UserBody>> {
     let account = state
         .db
         .account_by_id(user.id)

@@ -63,7 +63,11 @@ fn select(viewer: bool, with_body: bool, with_total: bool) -> String {
                 a.created_at, a.updated_at, u.username, u.bio, u.image, {flags}{total} \
          FROM articles a JOIN users u ON u.id = a.author_id WHERE 1 = 1",
         body = if with_body { "a.body" } else { "NULL AS body" },
-        total = if with_total { ", COUNT(*) OVER () AS total" } else { "" },
+        total = if with_total {
+            ", COUNT(*) OVER () AS total"
+        } else {
+            ""
+        },
     )
 }
 
@@ -110,7 +114,9 @@ fn push_filter(sql: &mut Sql, filter: &ArticleFilter) -> Vec<String> {
         binds.push(fan.clone());
     }
     if filter.feed_of.is_some() {
-        sql.push(" AND a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)");
+        sql.push(
+            " AND a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)",
+        );
     }
     binds
 }
@@ -133,7 +139,11 @@ impl Db {
         for b in &binds {
             query = query.bind(b.as_str());
         }
-        let rows = query.bind(page.limit).bind(page.offset).fetch_all(&self.pool).await?;
+        let rows = query
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(&self.pool)
+            .await?;
         let total = match rows.first() {
             Some(row) => row.try_get("total")?,
             None if page.offset > 0 => self.count_articles(filter).await?,
@@ -157,7 +167,11 @@ impl Db {
         query.fetch_one(&self.pool).await?.try_get("total")
     }
 
-    pub async fn article(&self, slug: &str, viewer: Option<i64>) -> Result<Option<Article>, sqlx::Error> {
+    pub async fn article(
+        &self,
+        slug: &str,
+        viewer: Option<i64>,
+    ) -> Result<Option<Article>, sqlx::Error> {
         let mut sql = Sql::new(&select(viewer.is_some(), true, false), 1);
         sql.push(" AND a.slug = {}");
         let row = sqlx::query(&sql.text)
@@ -174,14 +188,20 @@ impl Db {
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| Ok((r.try_get("id")?, r.try_get("author_id")?))).transpose()
+        row.map(|r| Ok((r.try_get("id")?, r.try_get("author_id")?)))
+            .transpose()
     }
 
     /// Creates the article under a slug derived from its title, suffixed when another article
     /// holds the plain one (also when a concurrent request takes it first). Returns the slug.
-    pub async fn create_article(&self, author: i64, new: &NewArticle) -> Result<String, sqlx::Error> {
+    pub async fn create_article(
+        &self,
+        author: i64,
+        new: &NewArticle,
+    ) -> Result<String, sqlx::Error> {
         let base = slugify(&new.title);
-        let tag_list = serde_json::to_string(&new.tags).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let tag_list =
+            serde_json::to_string(&new.tags).map_err(|e| sqlx::Error::Encode(e.into()))?;
         let mut attempt = 0;
         loop {
             let slug = slug_candidate(&base, attempt);
@@ -346,14 +366,21 @@ async fn link_tags(
     if tags.is_empty() {
         return Ok(());
     }
-    let values = (1..=tags.len()).map(|i| format!("(${i})")).collect::<Vec<_>>().join(", ");
-    let insert_sql = format!("INSERT INTO tags (name) VALUES {values} ON CONFLICT (name) DO NOTHING");
+    let values = (1..=tags.len())
+        .map(|i| format!("(${i})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let insert_sql =
+        format!("INSERT INTO tags (name) VALUES {values} ON CONFLICT (name) DO NOTHING");
     let mut insert = sqlx::query(&insert_sql);
     for t in tags {
         insert = insert.bind(t.as_str());
     }
     insert.execute(&mut **tx).await?;
-    let names = (2..2 + tags.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let names = (2..2 + tags.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let link_sql = format!(
         "INSERT INTO article_tags (article_id, tag_id) SELECT $1, id FROM tags WHERE name IN ({names})"
     );

@@ -34,7 +34,11 @@ fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
 
 impl Db {
     /// The article's comments, oldest first; `None` when the article does not exist.
-    pub async fn comments(&self, slug: &str, viewer: Option<i64>) -> Result<Option<Vec<Comment>>, sqlx::Error> {
+    pub async fn comments(
+        &self,
+        slug: &str,
+        viewer: Option<i64>,
+    ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
         // Starting from the article with LEFT JOINs, one query tells "no such article" (no row)
         // from "no comments yet" (one row of NULLs).
         let sql = format!(
@@ -43,7 +47,11 @@ impl Db {
              LEFT JOIN users u ON u.id = c.author_id \
              WHERE a.slug = $2 ORDER BY c.id"
         );
-        let rows = sqlx::query(&sql).bind(viewer).bind(slug).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(viewer)
+            .bind(slug)
+            .fetch_all(&self.pool)
+            .await?;
         if rows.is_empty() {
             return Ok(None);
         }
@@ -57,7 +65,12 @@ impl Db {
     }
 
     /// `None` when the article does not exist.
-    pub async fn add_comment(&self, slug: &str, author: i64, body: &str) -> Result<Option<Comment>, sqlx::Error> {
+    pub async fn add_comment(
+        &self,
+        slug: &str,
+        author: i64,
+        body: &str,
+    ) -> Result<Option<Comment>, sqlx::Error> {
         let inserted = sqlx::query(
             "INSERT INTO comments (article_id, author_id, body, created_at, updated_at) \
              SELECT id, $1, $2, $3, $3 FROM articles WHERE slug = $4 RETURNING id",
@@ -73,11 +86,20 @@ impl Db {
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $2"
         );
-        let row = sqlx::query(&sql).bind(author).bind(id).fetch_one(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(author)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
         comment(&row).map(Some)
     }
 
-    pub async fn delete_comment(&self, slug: &str, id: i64, user: i64) -> Result<CommentDeletion, sqlx::Error> {
+    pub async fn delete_comment(
+        &self,
+        slug: &str,
+        id: i64,
+        user: i64,
+    ) -> Result<CommentDeletion, sqlx::Error> {
         let row = sqlx::query(
             "SELECT c.author_id FROM articles a \
              LEFT JOIN comments c ON c.article_id = a.id AND c.id = $2 WHERE a.slug = $1",
@@ -86,7 +108,9 @@ impl Db {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(CommentDeletion::ArticleNotFound) };
+        let Some(row) = row else {
+            return Ok(CommentDeletion::ArticleNotFound);
+        };
         match row.try_get::<Option<i64>, _>("author_id")? {
             None => Ok(CommentDeletion::CommentNotFound),
             Some(author) if author != user => Ok(CommentDeletion::NotAuthor),

@@ -132,7 +132,10 @@ fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|e| {
             anyhow::anyhow!("cannot create the SQLite directory {}: {e}", dir.display())
         })?;
@@ -153,7 +156,10 @@ pub(crate) struct Sql {
 
 impl Sql {
     pub fn new(text: &str, params_used: usize) -> Self {
-        Self { text: text.to_string(), params: params_used }
+        Self {
+            text: text.to_string(),
+            params: params_used,
+        }
     }
 
     /// Appends `fragment`, replacing each `{}` with the next parameter number.
@@ -180,6 +186,9 @@ mod tests {
     fn sql_numbers_parameters_in_order() {
         let mut sql = Sql::new("SELECT 1 WHERE a = $1", 1);
         sql.push(" AND b = {} AND c IN ({}, {})").push(" LIMIT {}");
-        assert_eq!(sql.text, "SELECT 1 WHERE a = $1 AND b = $2 AND c IN ($3, $4) LIMIT $5");
+        assert_eq!(
+            sql.text,
+            "SELECT 1 WHERE a = $1 AND b = $2 AND c IN ($3, $4) LIMIT $5"
+        );
     }
 }

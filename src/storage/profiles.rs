@@ -11,7 +11,11 @@ pub struct ProfileRow {
 
 impl Db {
     /// The profile of `username` as `viewer` sees it (`following` is false for anonymous viewers).
-    pub async fn profile(&self, username: &str, viewer: Option<i64>) -> Result<Option<ProfileRow>, sqlx::Error> {
+    pub async fn profile(
+        &self,
+        username: &str,
+        viewer: Option<i64>,
+    ) -> Result<Option<ProfileRow>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.bio, u.image, \
                     CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2 AND f.followee_id = u.id) \

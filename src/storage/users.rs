@@ -112,7 +112,14 @@ impl Db {
             Ok(row) => Ok(Ok(account(&row)?)),
             Err(e) if is_unique_violation(&e) => {
                 let taken = self.taken(Some(username), Some(email), 0).await?;
-                Ok(Err(if taken.any() { taken } else { Taken { username: true, email: false } }))
+                Ok(Err(if taken.any() {
+                    taken
+                } else {
+                    Taken {
+                        username: true,
+                        email: false,
+                    }
+                }))
             }
             Err(e) => Err(e),
         }
@@ -129,10 +136,12 @@ impl Db {
     }
 
     pub async fn account_by_id(&self, id: i64) -> Result<Option<Account>, sqlx::Error> {
-        let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(account).transpose()
     }
 
@@ -143,7 +152,9 @@ impl Db {
         id: i64,
         changes: AccountChanges,
     ) -> Result<Option<Result<Account, Taken>>, sqlx::Error> {
-        let taken = self.taken(changes.username.as_deref(), changes.email.as_deref(), id).await?;
+        let taken = self
+            .taken(changes.username.as_deref(), changes.email.as_deref(), id)
+            .await?;
         if taken.any() {
             return Ok(Some(Err(taken)));
         }
@@ -178,7 +189,14 @@ impl Db {
                 let taken = self
                     .taken(changes.username.as_deref(), changes.email.as_deref(), id)
                     .await?;
-                Ok(Some(Err(if taken.any() { taken } else { Taken { username: true, email: false } })))
+                Ok(Some(Err(if taken.any() {
+                    taken
+                } else {
+                    Taken {
+                        username: true,
+                        email: false,
+                    }
+                })))
             }
             Err(e) => Err(e),
         }
@@ -194,7 +212,11 @@ impl Db {
     }
 
     /// `None` when the user is gone.
-    pub async fn token_state(&self, user_id: i64, jti: &str) -> Result<Option<TokenState>, sqlx::Error> {
+    pub async fn token_state(
+        &self,
+        user_id: i64,
+        jti: &str,
+    ) -> Result<Option<TokenState>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT token_epoch, \
                     CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) THEN 1 ELSE 0 END AS revoked \

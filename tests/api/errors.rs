@@ -1,0 +1,128 @@
+//! Bad input of every kind answers a 4xx in the Conduit envelope, never a 5xx.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::engine_tests;
+use crate::helpers::{Engine, spawn_app};
+
+engine_tests!(malformed_requests_get_enveloped_4xx, tokens_are_checked);
+
+fn is_envelope(body: &Value) -> bool {
+    body["errors"]
+        .as_object()
+        .is_some_and(|m| !m.is_empty() && m.values().all(|v| v[0].is_string()))
+}
+
+async fn malformed_requests_get_enveloped_4xx(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("fuzzer").await;
+    let url = |p: &str| format!("{}{p}", app.base);
+    let send = |req: reqwest::RequestBuilder| async move {
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let auth = format!("Token {token}");
+
+    let cases: Vec<(&str, reqwest::RequestBuilder, StatusCode)> = vec![
+        ("broken JSON", app.client.post(url("/api/articles")).header("Authorization", &auth).header("Content-Type", "application/json").body("{\"article\": {"), StatusCode::BAD_REQUEST),
+        ("not JSON at all", app.client.post(url("/api/users")).header("Content-Type", "application/json").body("hello"), StatusCode::BAD_REQUEST),
+        ("no content type", app.client.post(url("/api/users")).body("{}"), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("form content type", app.client.post(url("/api/users/login")).header("Content-Type", "application/x-www-form-urlencoded").body("a=b"), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("wrong type", app.client.post(url("/api/articles")).header("Authorization", &auth).json(&json!({"article": {"title": 42, "description": "d", "body": "b"}})), StatusCode::UNPROCESSABLE_ENTITY),
+        ("tags not strings", app.client.post(url("/api/articles")).header("Authorization", &auth).json(&json!({"article": {"title": "t", "description": "d", "body": "b", "tagList": [1]}})), StatusCode::UNPROCESSABLE_ENTITY),
+        ("array body", app.client.post(url("/api/users")).json(&json!([1, 2])), StatusCode::UNPROCESSABLE_ENTITY),
+        ("missing wrapper", app.client.post(url("/api/users")).json(&json!({"username": "x"})), StatusCode::UNPROCESSABLE_ENTITY),
+        ("null wrapper", app.client.put(url("/api/user")).header("Authorization", &auth).json(&json!({"user": null})), StatusCode::UNPROCESSABLE_ENTITY),
+        ("2 MiB body", app.client.post(url("/api/articles")).header("Authorization", &auth).json(&json!({"article": {"title": "t", "description": "d", "body": "x".repeat(2 << 20)}})), StatusCode::PAYLOAD_TOO_LARGE),
+        ("unknown route", app.client.get(url("/api/nothing/here")), StatusCode::NOT_FOUND),
+        ("wrong method", app.client.patch(url("/api/articles")), StatusCode::METHOD_NOT_ALLOWED),
+    ];
+    for (name, req, expected) in cases {
+        let (status, body) = send(req).await;
+        assert_eq!(status, expected, "{name}: {body}");
+        assert!(is_envelope(&body), "{name}: {body}");
+    }
+
+    // The wrong-type answer names the field.
+    let (_, body) = app
+        .post(
+            "/api/articles",
+            Some(&token),
+            json!({"article": {"title": 42, "description": "d", "body": "b"}}),
+        )
+        .await;
+    assert!(
+        body["errors"]["title"][0]
+            .as_str()
+            .unwrap()
+            .contains("invalid type"),
+        "{body}"
+    );
+
+    // Under the limit, a large article is fine; over the article's own limit it is a 422.
+    let (status, _) = app
+        .post(
+            "/api/articles",
+            Some(&token),
+            json!({"article": {"title": "Big", "description": "d", "body": "x".repeat(90_000)}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = app
+        .post("/api/articles", Some(&token), json!({"article": {"title": "Bigger", "description": "d", "body": "x".repeat(200_000)}}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["errors"]["body"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("is too long")
+    );
+}
+
+async fn tokens_are_checked(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("holder").await;
+    let (status, body) = app.get("/api/user", None).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"errors": {"token": ["is missing"]}})
+        )
+    );
+    for header in [
+        "Token",
+        "Token not-a-jwt",
+        "Basic abc",
+        &format!("Token {token}x"),
+        &token,
+    ] {
+        let res = app
+            .client
+            .get(format!("{}/api/user", app.base))
+            .header("Authorization", header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{header}");
+        assert!(is_envelope(&res.json().await.unwrap()));
+    }
+    // A token signed with another secret is refused, also on routes open to anonymous readers.
+    let forged = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &json!({"sub": "1", "jti": "x", "epoch": 0, "iat": 0, "exp": 4_000_000_000u64}),
+        &jsonwebtoken::EncodingKey::from_secret(b"some-other-secret-some-other-secret"),
+    )
+    .unwrap();
+    assert_eq!(
+        app.get("/api/user", Some(&forged)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/articles", Some(&forged)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -1,0 +1,211 @@
+//! `spawn_app()`: the real server on a random port with a fresh database of its own.
+
+use std::time::Duration;
+
+use quill::settings::{Settings, Source};
+use quill::startup::Application;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub const JWT_SECRET: &str = "integration-test-secret-0123456789abcdef";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+/// The PostgreSQL server the tests use (each test creates its own database on it), or `None`
+/// to skip PostgreSQL runs locally. CI must set it.
+pub fn postgres_server() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url.trim_end_matches('/').to_string()),
+        _ if std::env::var_os("CI").is_some() => panic!("TEST_DATABASE_URL must be set in CI"),
+        _ => None,
+    }
+}
+
+/// A fresh, empty database URL for `engine`.
+pub async fn fresh_database(engine: Engine) -> String {
+    let name = format!("quill_test_{}", uuid::Uuid::new_v4().simple());
+    match engine {
+        Engine::Sqlite => {
+            let dir = std::env::temp_dir().join(&name);
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}?mode=rwc", dir.join("quill.db").display())
+        }
+        Engine::Postgres => {
+            let server = postgres_server().expect("PostgreSQL runs need TEST_DATABASE_URL");
+            create_postgres_database(&server, &name).await;
+            format!("{server}/{name}")
+        }
+    }
+}
+
+pub async fn create_postgres_database(server: &str, name: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("cannot connect to TEST_DATABASE_URL");
+    sqlx::Executor::execute(&mut conn, format!(r#"CREATE DATABASE "{name}""#).as_str())
+        .await
+        .unwrap();
+}
+
+/// Settings as the tests want them, with `extra` variables on top.
+pub fn settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let data_dir =
+        std::env::temp_dir().join(format!("quill-data-{}", uuid::Uuid::new_v4().simple()));
+    let mut vars = vec![
+        ("HOST".to_string(), "127.0.0.1".to_string()),
+        ("PORT".to_string(), "0".to_string()),
+        ("DATABASE_URL".to_string(), database_url.to_string()),
+        ("JWT_SECRET".to_string(), JWT_SECRET.to_string()),
+        ("DATA_DIR".to_string(), data_dir.display().to_string()),
+        ("DB_TIMEOUT_SECS".to_string(), "2".to_string()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Settings::load(&Source::from_pairs(vars)).expect("test settings are valid")
+}
+
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    let url = fresh_database(engine).await;
+    let app = spawn_with(settings(&url, &[])).await;
+    app.wait_ready().await;
+    app
+}
+
+/// Starts the server without waiting for its database.
+pub async fn spawn_with(settings: Settings) -> TestApp {
+    let application = Application::build(&settings).await.expect("app builds");
+    let base = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped(std::future::pending()));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+    }
+}
+
+impl TestApp {
+    pub async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await
+            {
+                if r.status() == StatusCode::OK {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the app did not become ready");
+    }
+
+    /// Sends `body` (if any) as JSON with `token` (if any) and returns the status and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Token {t}"));
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Registers `name` (email `name@example.com`, password `password123`); returns the token.
+    pub async fn register(&self, name: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/api/users",
+                None,
+                json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": "password123"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["user"]["token"].as_str().unwrap().to_string()
+    }
+
+    /// [`register`](Self::register) for futures that must own their name.
+    pub async fn register_owned(&self, name: String) -> String {
+        self.register(&name).await
+    }
+
+    /// Creates an article; returns its slug.
+    pub async fn create_article(&self, token: &str, title: &str, tags: &[&str]) -> String {
+        let (status, body) = self
+            .post(
+                "/api/articles",
+                Some(token),
+                json!({"article": {"title": title, "description": "about it", "body": "the text", "tagList": tags}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["article"]["slug"].as_str().unwrap().to_string()
+    }
+}
+
+/// Runs an async test body once per engine: `engine_tests!(name, other, ...)` makes
+/// `name::sqlite` and `name::postgres` from `async fn name(engine: Engine)`.
+#[macro_export]
+macro_rules! engine_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use $crate::helpers::{postgres_server, Engine};
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(Engine::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if postgres_server().is_none() {
+                        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+                        return;
+                    }
+                    super::$name(Engine::Postgres).await;
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,15 @@
+//! Black-box tests over real HTTP: every test starts the server on a random port with a fresh
+//! database, on SQLite and (with TEST_DATABASE_URL) on PostgreSQL.
+
+mod helpers;
+
+mod articles;
+mod comments;
+mod concurrency;
+mod deploy_files;
+mod errors;
+mod operations;
+mod profiles;
+mod proxy;
+mod shutdown;
+mod users;

@@ -1,0 +1,232 @@
+//! Health, readiness, metrics, request ids, CORS, API docs, and database outages.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::engine_tests;
+use crate::helpers::{
+    Engine, create_postgres_database, postgres_server, settings, spawn_app, spawn_with,
+};
+use crate::proxy::ChaosProxy;
+
+engine_tests!(
+    health_metrics_and_request_ids,
+    openapi_documents_every_route,
+    cors_preflight_is_answered
+);
+
+async fn health_metrics_and_request_ids(engine: Engine) {
+    let app = spawn_app(engine).await;
+    assert_eq!(
+        app.get("/healthz", None).await,
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+    assert_eq!(
+        app.get("/readyz", None).await,
+        (StatusCode::OK, json!({"status": "ready"}))
+    );
+
+    let res = app
+        .client
+        .get(format!("{}/api/tags", app.base))
+        .header("X-Request-Id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "abc-123");
+    let res = app
+        .client
+        .get(format!("{}/api/tags", app.base))
+        .send()
+        .await
+        .unwrap();
+    let generated = res.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+
+    app.get("/api/articles/missing", None).await;
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        r#"http_requests_total{method="GET",route="/api/tags",status="200"}"#,
+        r#"http_requests_total{method="GET",route="/api/articles/{slug}",status="404"}"#,
+        "http_request_duration_seconds_bucket",
+        r#"db_pool_connections{state="idle"}"#,
+        r#"db_pool_connections{state="in_use"}"#,
+        "quill_build_info",
+    ] {
+        assert!(metrics.contains(needle), "missing {needle} in:\n{metrics}");
+    }
+}
+
+async fn openapi_documents_every_route(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut documented: Vec<String> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+            assert!(
+                item[method]["responses"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty()),
+                "{method} {path}"
+            );
+        }
+    }
+    documented.sort();
+    let mut served = vec![
+        "POST /api/users",
+        "POST /api/users/login",
+        "POST /api/users/logout",
+        "GET /api/user",
+        "PUT /api/user",
+        "DELETE /api/user",
+        "GET /api/profiles/{username}",
+        "POST /api/profiles/{username}/follow",
+        "DELETE /api/profiles/{username}/follow",
+        "GET /api/articles",
+        "POST /api/articles",
+        "GET /api/articles/feed",
+        "GET /api/articles/{slug}",
+        "PUT /api/articles/{slug}",
+        "DELETE /api/articles/{slug}",
+        "POST /api/articles/{slug}/favorite",
+        "DELETE /api/articles/{slug}/favorite",
+        "GET /api/articles/{slug}/comments",
+        "POST /api/articles/{slug}/comments",
+        "DELETE /api/articles/{slug}/comments/{id}",
+        "GET /api/tags",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+    ];
+    served.sort();
+    assert_eq!(documented, served);
+    // Each documented route is really served: a request to it never hits the unknown-route answer.
+    for entry in &served {
+        let (method, path) = entry.split_once(' ').unwrap();
+        let path = path
+            .replace("{username}", "x")
+            .replace("{slug}", "x")
+            .replace("{id}", "1");
+        let res = app
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(
+            body["errors"]["route"].is_null() && body["errors"]["method"].is_null(),
+            "{entry}: {body}"
+        );
+    }
+    let res = app
+        .client
+        .get(format!("{}/docs/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("swagger"));
+}
+
+async fn cors_preflight_is_answered(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let res = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/articles", app.base),
+        )
+        .header("Origin", "http://localhost:4100")
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let methods = res.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        methods.contains("POST") && methods.contains("DELETE"),
+        "{methods}"
+    );
+    let headers = res.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(headers.contains("authorization") && headers.contains("content-type"));
+}
+
+/// PostgreSQL unreachable at start, then reachable, then gone while serving, then back: the
+/// server lives through all of it. (SQLite is a file in-process: it has no such outage.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outages_are_survived() {
+    let Some(server) = postgres_server() else {
+        return;
+    };
+    let name = format!("quill_test_{}", uuid::Uuid::new_v4().simple());
+    create_postgres_database(&server, &name).await;
+    let proxy = ChaosProxy::reserve("127.0.0.1:5432").await;
+    let url = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port());
+    let app = spawn_with(settings(&url, &[])).await;
+
+    assert_eq!(app.get("/healthz", None).await.0, StatusCode::OK);
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body["reason"].is_string());
+    let (status, body) = app.get("/api/articles", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body["errors"]["database"][0].is_string(), "{body}");
+
+    proxy.up().await;
+    app.wait_ready().await;
+    let token = app.register("survivor").await;
+    app.create_article(&token, "Still here", &[]).await;
+
+    proxy.down().await;
+    let started = Instant::now();
+    let (status, body) = app.get("/api/articles", Some(&token)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body["errors"].is_object());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        app.get("/readyz", None).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(app.get("/healthz", None).await.0, StatusCode::OK);
+
+    proxy.up().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = app.get("/api/articles", None).await;
+        if status == StatusCode::OK {
+            assert_eq!(body["articlesCount"], 1);
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,325 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::engine_tests;
+use crate::helpers::{Engine, spawn_app};
+
+engine_tests!(
+    register_login_and_update_account,
+    taken_username_and_email_conflict,
+    login_failures_look_the_same,
+    logout_revokes_only_that_token,
+    password_change_revokes_older_tokens,
+    deleting_an_account_removes_everything_it_owned,
+    registration_validation_names_each_field,
+);
+
+async fn register_login_and_update_account(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (status, body) = app
+        .post("/api/users", None, json!({"user": {"username": "jake", "email": "Jake@Example.com", "password": "password123"}}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["user"]["username"], "jake");
+    assert_eq!(body["user"]["bio"], json!(null));
+    assert!(body["user"].get("password").is_none() && !body.to_string().contains("password123"));
+
+    // Emails match case-insensitively at login.
+    let (status, body) = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "jake@example.COM", "password": "password123"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = body["user"]["token"].as_str().unwrap().to_string();
+
+    // `Bearer` is accepted as well as `Token`.
+    let res = app
+        .client
+        .get(format!("{}/api/user", app.base))
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"bio": "I work at statefarm", "image": "https://img/x.png"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["bio"], "I work at statefarm");
+    let (_, body) = app.get("/api/user", Some(&token)).await;
+    assert_eq!(body["user"]["image"], "https://img/x.png");
+
+    // "" and null both clear a nullable field; absent fields stay.
+    let (_, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"bio": "", "image": null}}),
+        )
+        .await;
+    assert_eq!(
+        (body["user"]["bio"].clone(), body["user"]["image"].clone()),
+        (json!(null), json!(null))
+    );
+    assert_eq!(body["user"]["username"], "jake");
+
+    // Required fields cannot be cleared.
+    for field in ["email", "username", "password"] {
+        let (status, body) = app
+            .put("/api/user", Some(&token), json!({"user": {field: null}}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(body["errors"][field][0], "can't be blank");
+    }
+
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"username": "jacob", "email": "jacob@example.com"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            body["user"]["username"].as_str(),
+            body["user"]["email"].as_str()
+        ),
+        (Some("jacob"), Some("jacob@example.com"))
+    );
+    let (status, _) = app.get("/api/profiles/jacob", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn taken_username_and_email_conflict(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.register("alice").await;
+    let bob = app.register("bob").await;
+    let (status, body) = app
+        .post("/api/users", None, json!({"user": {"username": "alice", "email": "ALICE@example.com", "password": "password123"}}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["errors"]["username"][0], "has already been taken");
+    assert_eq!(body["errors"]["email"][0], "has already been taken");
+
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&bob),
+            json!({"user": {"email": "Alice@Example.com"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["errors"]["email"][0], "has already been taken");
+    // Keeping one's own values is not a conflict.
+    let (status, _) = app
+        .put(
+            "/api/user",
+            Some(&bob),
+            json!({"user": {"username": "bob", "email": "bob@example.com"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn login_failures_look_the_same(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.register("carol").await;
+    let wrong_password = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "carol@example.com", "password": "not-the-password"}}),
+        )
+        .await;
+    let unknown_email = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "nobody@example.com", "password": "password123"}}),
+        )
+        .await;
+    assert_eq!(wrong_password.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_password, unknown_email);
+    assert_eq!(
+        wrong_password.1,
+        json!({"errors": {"credentials": ["invalid"]}})
+    );
+}
+
+async fn logout_revokes_only_that_token(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let first = app.register("dave").await;
+    let (_, body) = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "dave@example.com", "password": "password123"}}),
+        )
+        .await;
+    let second = body["user"]["token"].as_str().unwrap().to_string();
+
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/users/logout",
+            Some(&first),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = app.get("/api/user", Some(&first)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["errors"]["token"][0], "has been revoked");
+    let (status, _) = app.get("/api/user", Some(&second)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .call(reqwest::Method::POST, "/api/users/logout", None, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn password_change_revokes_older_tokens(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let old = app.register("erin").await;
+    let (_, body) = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "erin@example.com", "password": "password123"}}),
+        )
+        .await;
+    let other_device = body["user"]["token"].as_str().unwrap().to_string();
+
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&old),
+            json!({"user": {"password": "a new password"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let fresh = body["user"]["token"].as_str().unwrap().to_string();
+
+    for stale in [&old, &other_device] {
+        assert_eq!(
+            app.get("/api/user", Some(stale)).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(app.get("/api/user", Some(&fresh)).await.0, StatusCode::OK);
+    let (status, _) = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "erin@example.com", "password": "password123"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "erin@example.com", "password": "a new password"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn deleting_an_account_removes_everything_it_owned(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let leaving = app.register("frank").await;
+    let staying = app.register("grace").await;
+    let franks = app
+        .create_article(&leaving, "Frank's article", &["solo"])
+        .await;
+    let graces = app.create_article(&staying, "Grace's article", &[]).await;
+    app.post(
+        &format!("/api/articles/{graces}/favorite"),
+        Some(&leaving),
+        json!({}),
+    )
+    .await;
+    app.post(
+        &format!("/api/articles/{graces}/comments"),
+        Some(&leaving),
+        json!({"comment": {"body": "hi"}}),
+    )
+    .await;
+    app.post("/api/profiles/grace/follow", Some(&leaving), json!({}))
+        .await;
+
+    let (status, _) = app.delete("/api/user", Some(&leaving)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    assert_eq!(
+        app.get("/api/user", Some(&leaving)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/profiles/frank", None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/articles/{franks}"), None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, body) = app.get(&format!("/api/articles/{graces}"), None).await;
+    assert_eq!(body["article"]["favoritesCount"], 0);
+    let (_, body) = app
+        .get(&format!("/api/articles/{graces}/comments"), None)
+        .await;
+    assert_eq!(body["comments"], json!([]));
+    let (_, body) = app.get("/api/tags", None).await;
+    assert_eq!(body["tags"], json!([]));
+    // The email is free again.
+    app.register("frank").await;
+}
+
+async fn registration_validation_names_each_field(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (status, body) = app.post("/api/users", None, json!({"user": {}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["username", "email", "password"] {
+        assert_eq!(body["errors"][field][0], "can't be blank", "{body}");
+    }
+    let (status, body) = app
+        .post(
+            "/api/users",
+            None,
+            json!({"user": {"username": "a b", "email": "not-an-email", "password": "short"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["errors"]["username"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("is invalid")
+    );
+    assert_eq!(body["errors"]["email"][0], "is invalid");
+    assert!(
+        body["errors"]["password"][0]
+            .as_str()
+            .unwrap()
+            .contains("minimum is 8")
+    );
+    let (status, body) = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "", "password": ""}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["errors"]["email"][0], "can't be blank");
+    assert_eq!(body["errors"]["password"][0], "can't be blank");
+}
