@@ -154,11 +154,11 @@ async fn lists_filter_count_and_page(engine: Engine) {
         (vec![a2.clone(), a1.clone()], json!(2))
     );
     let (_, body) = app.get("/api/articles?author=ben", None).await;
-    assert_eq!(slugs(&body), [b1.clone()]);
+    assert_eq!(slugs(&body), [b1.as_str()]);
     let (_, body) = app.get("/api/articles?favorited=ben", None).await;
-    assert_eq!(slugs(&body), [a1.clone()]);
+    assert_eq!(slugs(&body), [a1.as_str()]);
     let (_, body) = app.get("/api/articles?tag=web&author=ann", None).await;
-    assert_eq!(slugs(&body), [a1.clone()]);
+    assert_eq!(slugs(&body), [a1.as_str()]);
     let (_, body) = app.get("/api/articles?tag=nothing", None).await;
     assert_eq!(
         (body["articles"].clone(), body["articlesCount"].clone()),

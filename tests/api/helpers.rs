@@ -94,15 +94,10 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
 impl TestApp {
     pub async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(r) = self
-                .client
-                .get(format!("{}/readyz", self.base))
-                .send()
-                .await
+            if let Ok(r) = self.client.get(format!("{}/readyz", self.base)).send().await
+                && r.status() == StatusCode::OK
             {
-                if r.status() == StatusCode::OK {
-                    return;
-                }
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -38,10 +38,10 @@ async fn sigterm_lets_requests_in_flight_finish(engine: Engine) {
     let client = reqwest::Client::new();
     let ready = async {
         for _ in 0..300 {
-            if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-                if r.status() == StatusCode::OK {
-                    return true;
-                }
+            if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+                && r.status() == StatusCode::OK
+            {
+                return true;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
