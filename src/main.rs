@@ -24,7 +24,12 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             eprintln!("quill: configuration error: {e}");
-            return ExitCode::from(2);
+            // Docker reserves health-check exit code 2; anything but 0 means unhealthy.
+            return if command == "healthcheck" {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::from(2)
+            };
         }
     };
     match command.as_str() {

@@ -94,7 +94,11 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
 impl TestApp {
     pub async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(r) = self.client.get(format!("{}/readyz", self.base)).send().await
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await
                 && r.status() == StatusCode::OK
             {
                 return;
