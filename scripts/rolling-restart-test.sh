@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 psql "$server/postgres" -qc "CREATE DATABASE $db"
 export DATABASE_URL="$server/$db" JWT_SECRET="rolling-restart-test-secret-0123456789abcdef" \
-       HOST=127.0.0.1 LOG_LEVEL=warn SHUTDOWN_GRACE_SECS=15 DATA_DIR="$work"
+       HOST=127.0.0.1 LOG_LEVEL=${LOG_LEVEL:-warn} SHUTDOWN_GRACE_SECS=15 DATA_DIR="$work"
 
 start_replica() { # index
   PORT=${ports[$1]} "$bin" serve >>"$work/replica$1.log" 2>&1 &
@@ -42,7 +42,7 @@ start_replica() { # index
 }
 
 write_nginx() { # index of the replica taken out, or -1
-  local servers=""
+  local servers="" i
   for i in "${!ports[@]}"; do
     if [ "$i" = "$1" ]; then servers+="    server 127.0.0.1:${ports[$i]} down;"$'\n'
     else servers+="    server 127.0.0.1:${ports[$i]} max_fails=0;"$'\n'; fi

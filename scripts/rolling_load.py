@@ -4,6 +4,8 @@
 Usage: rolling_load.py BASE_URL STOP_FILE [THREADS]
 Reads and writes: article list, one article, tags, and favorite/unfavorite with a real token.
 A request fails on a connection error, a timeout or any status other than the expected one.
+Each request has a connection of its own: nginx closes idle keep-alive connections when it
+reloads, and a request written into such a connection would measure nginx, not quill.
 """
 import http.client
 import json
@@ -19,7 +21,7 @@ url = urllib.parse.urlsplit(base)
 
 
 def call(conn, method, path, token=None, body=None):
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Connection": "close"}
     if token:
         headers["Authorization"] = "Token " + token
     conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
@@ -31,7 +33,7 @@ def connect():
     return http.client.HTTPConnection(url.hostname, url.port, timeout=10)
 
 
-setup = connect()
+setup = connect()  # one connection for the set-up calls, before any restart
 uid = str(time.time_ns())
 status, raw = call(setup, "POST", "/api/users", body={"user": {
     "username": "load" + uid, "email": f"load{uid}@example.com", "password": "password123"}})
@@ -55,21 +57,21 @@ failures = []
 
 
 def worker():
-    conn = connect()
     i = 0
     while not os.path.exists(stop_file):
         method, path, tok, expected = plan[i % len(plan)]
         i += 1
         ok = False
         detail = ""
+        conn = connect()
         try:
             status, _ = call(conn, method, path, tok)
             ok = status == expected
             detail = f"status {status}"
         except Exception as e:  # connection reset, refused, timeout: all count as failures
             detail = repr(e)
+        finally:
             conn.close()
-            conn = connect()
         with lock:
             totals["sent"] += 1
             if not ok:

@@ -103,6 +103,15 @@ impl Db {
         }
     }
 
+    /// The version of the newest migration this build carries.
+    pub fn latest_migration(&self) -> i64 {
+        self.migrator()
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or_default()
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         self.pool.execute("SELECT 1").await.map(|_| ())
     }

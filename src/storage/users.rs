@@ -85,6 +85,25 @@ impl Db {
         Ok(taken)
     }
 
+    /// What a unique violation hit: a concurrent request took a value between our check and
+    /// our write. Should that row be gone again already, the username is the likelier culprit.
+    async fn taken_after_conflict(
+        &self,
+        username: Option<&str>,
+        email: Option<&str>,
+        except: i64,
+    ) -> Result<Taken, sqlx::Error> {
+        let taken = self.taken(username, email, except).await?;
+        Ok(if taken.any() {
+            taken
+        } else {
+            Taken {
+                username: username.is_some(),
+                email: username.is_none(),
+            }
+        })
+    }
+
     /// Creates an account, or says which unique fields are taken (also when another request
     /// took them between the check and the insert).
     pub async fn create_account(
@@ -110,17 +129,9 @@ impl Db {
         .await;
         match inserted {
             Ok(row) => Ok(Ok(account(&row)?)),
-            Err(e) if is_unique_violation(&e) => {
-                let taken = self.taken(Some(username), Some(email), 0).await?;
-                Ok(Err(if taken.any() {
-                    taken
-                } else {
-                    Taken {
-                        username: true,
-                        email: false,
-                    }
-                }))
-            }
+            Err(e) if is_unique_violation(&e) => Ok(Err(self
+                .taken_after_conflict(Some(username), Some(email), 0)
+                .await?)),
             Err(e) => Err(e),
         }
     }
@@ -185,19 +196,9 @@ impl Db {
         .await;
         match updated {
             Ok(row) => row.as_ref().map(|r| account(r).map(Ok)).transpose(),
-            Err(e) if is_unique_violation(&e) => {
-                let taken = self
-                    .taken(changes.username.as_deref(), changes.email.as_deref(), id)
-                    .await?;
-                Ok(Some(Err(if taken.any() {
-                    taken
-                } else {
-                    Taken {
-                        username: true,
-                        email: false,
-                    }
-                })))
-            }
+            Err(e) if is_unique_violation(&e) => Ok(Some(Err(self
+                .taken_after_conflict(changes.username.as_deref(), changes.email.as_deref(), id)
+                .await?))),
             Err(e) => Err(e),
         }
     }
