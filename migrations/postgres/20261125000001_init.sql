@@ -28,7 +28,6 @@ CREATE TABLE articles (
     author_id       BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     title           TEXT   NOT NULL,
     description     TEXT   NOT NULL,
-    body            TEXT   NOT NULL,
     -- The ordered tag list as a JSON array, so reads need no join; article_tags serves filtering.
     tag_list        TEXT   NOT NULL DEFAULT '[]',
     -- Kept exact by the trigger below, whatever path inserts or deletes a favorite.
@@ -37,6 +36,12 @@ CREATE TABLE articles (
     updated_at      TEXT   NOT NULL
 );
 CREATE INDEX articles_author_idx ON articles (author_id, id);
+
+-- Bodies live apart so that the rows lists, counts and favorite updates touch stay small.
+CREATE TABLE article_bodies (
+    article_id BIGINT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    body       TEXT   NOT NULL
+);
 
 CREATE TABLE tags (
     id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -321,7 +321,7 @@ async fn unfavorite(
     show(&state, &slug, Some(user.id)).await
 }
 
-/// Tags in use, most used first.
+/// Tags in use, alphabetical.
 #[utoipa::path(get, path = "/api/tags", tag = "tags", responses((status = 200, body = TagsBody)))]
 async fn tags(State(state): State<AppState>) -> ApiResult<axum::Json<TagsBody>> {
     Ok(axum::Json(TagsBody {

@@ -47,9 +47,9 @@ pub enum Owned<T> {
 /// How many times a create or retitle retries after a slug collision before giving up.
 const SLUG_ATTEMPTS: u32 = 8;
 
-/// The columns every article view needs. `$1` is the viewer's id, or NULL for an anonymous
-/// viewer, for whom both flags are constant 0 and no subquery runs.
-fn select(viewer: bool, with_body: bool, with_total: bool) -> String {
+/// The columns every article view needs, from `articles a JOIN users u`. `$1` is the viewer's
+/// id, or NULL for an anonymous viewer, for whom both flags are constant 0 and no subquery runs.
+fn columns(viewer: bool, with_body: bool) -> String {
     let flags = if viewer {
         "CASE WHEN EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $1) \
               THEN 1 ELSE 0 END AS favorited, \
@@ -58,18 +58,18 @@ fn select(viewer: bool, with_body: bool, with_total: bool) -> String {
     } else {
         "0 AS favorited, 0 AS following"
     };
+    let body = if with_body {
+        "(SELECT b.body FROM article_bodies b WHERE b.article_id = a.id) AS body"
+    } else {
+        "NULL AS body"
+    };
     format!(
         "SELECT a.slug, a.title, a.description, {body}, a.tag_list, a.favorites_count, \
-                a.created_at, a.updated_at, u.username, u.bio, u.image, {flags}{total} \
-         FROM articles a JOIN users u ON u.id = a.author_id WHERE 1 = 1",
-        body = if with_body { "a.body" } else { "NULL AS body" },
-        total = if with_total {
-            ", COUNT(*) OVER () AS total"
-        } else {
-            ""
-        },
+                a.created_at, a.updated_at, u.username, u.bio, u.image, {flags}"
     )
 }
+
+const FROM: &str = " FROM articles a JOIN users u ON u.id = a.author_id WHERE 1 = 1";
 
 fn article(row: &AnyRow) -> Result<Article, sqlx::Error> {
     let tag_list: String = row.try_get("tag_list")?;
@@ -92,38 +92,41 @@ fn article(row: &AnyRow) -> Result<Article, sqlx::Error> {
     })
 }
 
-/// Appends the filter's conditions; returns the values to bind, in parameter order.
-fn push_filter(sql: &mut Sql, filter: &ArticleFilter) -> Vec<String> {
+/// The filter's conditions on `articles a` (parameters from `$2`, `$1` being the viewer),
+/// and the values to bind, in order.
+fn filter_sql(filter: &ArticleFilter) -> (Sql, Vec<&str>) {
+    let mut sql = Sql::new("", 1);
     let mut binds = Vec::new();
     if let Some(tag) = &filter.tag {
         sql.push(
             " AND a.id IN (SELECT at.article_id FROM article_tags at \
                            JOIN tags t ON t.id = at.tag_id WHERE t.name = {})",
         );
-        binds.push(tag.clone());
+        binds.push(tag.as_str());
     }
     if let Some(author) = &filter.author {
-        sql.push(" AND u.username = {}");
-        binds.push(author.clone());
+        sql.push(" AND a.author_id = (SELECT id FROM users WHERE username = {})");
+        binds.push(author.as_str());
     }
     if let Some(fan) = &filter.favorited_by {
         sql.push(
             " AND a.id IN (SELECT fv.article_id FROM favorites fv \
                            JOIN users fu ON fu.id = fv.user_id WHERE fu.username = {})",
         );
-        binds.push(fan.clone());
+        binds.push(fan.as_str());
     }
     if filter.feed_of.is_some() {
         sql.push(
             " AND a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)",
         );
     }
-    binds
+    (sql, binds)
 }
 
 impl Db {
-    /// One page of articles, newest first, with the total number that match the filter.
-    /// One query, whatever the page size; a second only when the page is past the end.
+    /// One page of articles, newest first, with the total number that match the filter: one
+    /// query whatever the page size (a second only for a page past the end). The total is an
+    /// uncorrelated subquery, computed once, so the page itself stays a short index scan.
     pub async fn list_articles(
         &self,
         filter: &ArticleFilter,
@@ -132,39 +135,31 @@ impl Db {
     ) -> Result<(Vec<Article>, i64), sqlx::Error> {
         // The feed's "follows" condition uses $1 too, so the feed's owner is always bound.
         let viewer = viewer.or(filter.feed_of);
-        let mut sql = Sql::new(&select(viewer.is_some(), false, true), 1);
-        let binds = push_filter(&mut sql, filter);
+        let (mut sql, binds) = filter_sql(filter);
+        let conditions = sql.text.clone();
+        sql.text = format!(
+            "{columns}, (SELECT COUNT(*) FROM articles a WHERE 1 = 1{conditions}) AS total{FROM}{conditions}",
+            columns = columns(viewer.is_some(), false),
+        );
         sql.push(" ORDER BY a.id DESC LIMIT {} OFFSET {}");
-        let mut query = sqlx::query(&sql.text).bind(viewer);
-        for b in &binds {
-            query = query.bind(b.as_str());
-        }
-        let rows = query
-            .bind(page.limit)
-            .bind(page.offset)
-            .fetch_all(&self.pool)
-            .await?;
+        let fetch = |limit: i64, offset: i64| {
+            let mut query = sqlx::query(&sql.text).bind(viewer);
+            for b in &binds {
+                query = query.bind(*b);
+            }
+            query.bind(limit).bind(offset).fetch_all(&self.pool)
+        };
+        let rows = fetch(page.limit, page.offset).await?;
         let total = match rows.first() {
             Some(row) => row.try_get("total")?,
-            None if page.offset > 0 => self.count_articles(filter).await?,
+            None if page.offset > 0 => match fetch(1, 0).await?.first() {
+                Some(row) => row.try_get("total")?,
+                None => 0,
+            },
             None => 0,
         };
         let articles = rows.iter().map(article).collect::<Result<_, _>>()?;
         Ok((articles, total))
-    }
-
-    async fn count_articles(&self, filter: &ArticleFilter) -> Result<i64, sqlx::Error> {
-        let mut sql = Sql::new(
-            "SELECT COUNT(*) AS total FROM articles a JOIN users u ON u.id = a.author_id \
-             WHERE $1 = $1",
-            1,
-        );
-        let binds = push_filter(&mut sql, filter);
-        let mut query = sqlx::query(&sql.text).bind(filter.feed_of.unwrap_or(0));
-        for b in &binds {
-            query = query.bind(b.as_str());
-        }
-        query.fetch_one(&self.pool).await?.try_get("total")
     }
 
     pub async fn article(
@@ -172,7 +167,7 @@ impl Db {
         slug: &str,
         viewer: Option<i64>,
     ) -> Result<Option<Article>, sqlx::Error> {
-        let mut sql = Sql::new(&select(viewer.is_some(), true, false), 1);
+        let mut sql = Sql::new(&format!("{}{FROM}", columns(viewer.is_some(), true)), 1);
         sql.push(" AND a.slug = {}");
         let row = sqlx::query(&sql.text)
             .bind(viewer)
@@ -208,14 +203,13 @@ impl Db {
             let now = now_timestamp();
             let mut tx = self.pool.begin().await?;
             let inserted = sqlx::query(
-                "INSERT INTO articles (slug, author_id, title, description, body, tag_list, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                "INSERT INTO articles (slug, author_id, title, description, tag_list, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
             )
             .bind(&slug)
             .bind(author)
             .bind(&new.title)
             .bind(&new.description)
-            .bind(&new.body)
             .bind(&tag_list)
             .bind(&now)
             .fetch_one(&mut *tx)
@@ -223,6 +217,11 @@ impl Db {
             match inserted {
                 Ok(row) => {
                     let id: i64 = row.try_get("id")?;
+                    sqlx::query("INSERT INTO article_bodies (article_id, body) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(&new.body)
+                        .execute(&mut *tx)
+                        .await?;
                     link_tags(&mut tx, id, &new.tags).await?;
                     tx.commit().await?;
                     return Ok(slug);
@@ -268,15 +267,14 @@ impl Db {
             let updated = sqlx::query(
                 "UPDATE articles SET \
                     slug = COALESCE($2, slug), title = COALESCE($3, title), \
-                    description = COALESCE($4, description), body = COALESCE($5, body), \
-                    tag_list = COALESCE($6, tag_list), updated_at = $7 \
-                 WHERE id = $1 AND author_id = $8 RETURNING slug",
+                    description = COALESCE($4, description), \
+                    tag_list = COALESCE($5, tag_list), updated_at = $6 \
+                 WHERE id = $1 AND author_id = $7 RETURNING slug",
             )
             .bind(id)
             .bind(new_slug.as_deref())
             .bind(changes.title.as_deref())
             .bind(changes.description.as_deref())
-            .bind(changes.body.as_deref())
             .bind(tag_list.as_deref())
             .bind(now_timestamp())
             .bind(user)
@@ -284,6 +282,13 @@ impl Db {
             .await;
             match updated {
                 Ok(Some(row)) => {
+                    if let Some(body) = &changes.body {
+                        sqlx::query("UPDATE article_bodies SET body = $2 WHERE article_id = $1")
+                            .bind(id)
+                            .bind(body)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     if let Some(tags) = &changes.tags {
                         sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
                             .bind(id)
@@ -345,11 +350,11 @@ impl Db {
         .map(|_| ())
     }
 
-    /// Tags in use, most used first.
+    /// Tags in use, alphabetical: one index probe per tag, whatever the number of articles.
     pub async fn tags(&self) -> Result<Vec<String>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT t.name FROM tags t JOIN article_tags at ON at.tag_id = t.id \
-             GROUP BY t.id, t.name ORDER BY COUNT(*) DESC, t.name",
+            "SELECT t.name FROM tags t \
+             WHERE EXISTS (SELECT 1 FROM article_tags at WHERE at.tag_id = t.id) ORDER BY t.name",
         )
         .fetch_all(&self.pool)
         .await?;
