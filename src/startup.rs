@@ -31,7 +31,7 @@ impl Application {
         let db = Db::connect_lazy(&settings.database)?;
         let state = AppState {
             db,
-            keys: TokenKeys::new(&secret, settings.jwt.ttl),
+            keys: Arc::new(TokenKeys::new(&secret, settings.jwt.ttl)),
             hasher: PasswordHasher::new(),
             health: Arc::new(Health::default()),
             metrics: crate::telemetry::metrics(),

@@ -35,7 +35,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    pub keys: TokenKeys,
+    /// Shared: a clone per request must not copy the keys and their validation rules.
+    pub keys: Arc<TokenKeys>,
     pub hasher: PasswordHasher,
     pub health: Arc<Health>,
     pub metrics: PrometheusHandle,
