@@ -201,6 +201,7 @@ async fn postgres_steps(settings: &Settings) -> Vec<Step> {
         return steps;
     }
 
+    sqlx::any::install_default_drivers();
     let connected =
         tokio::time::timeout(Duration::from_secs(10), sqlx::AnyConnection::connect(url)).await;
     let (step_outcome, conn) = match connected {
@@ -218,7 +219,7 @@ async fn postgres_steps(settings: &Settings) -> Vec<Step> {
         Ok(Err(e)) => (Err(classify_connect_error(&e)), None),
     };
     steps.push(Step {
-        name: "TLS and authentication",
+        name: "connect (TLS, password, database)",
         outcome: step_outcome,
     });
     let Some(conn) = conn else { return steps };

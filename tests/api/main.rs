@@ -4,6 +4,7 @@
 mod helpers;
 
 mod articles;
+mod commands;
 mod comments;
 mod concurrency;
 mod deploy_files;

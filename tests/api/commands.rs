@@ -1,0 +1,146 @@
+//! The binary's commands besides `serve`, run as a user would run them.
+
+use std::process::{Command, Output};
+
+use crate::engine_tests;
+use crate::helpers::{Engine, JWT_SECRET, fresh_database, postgres_server};
+
+fn quill(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let data_dir =
+        std::env::temp_dir().join(format!("quill-cmd-{}", uuid::Uuid::new_v4().simple()));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quill"));
+    cmd.args(args)
+        .env_clear()
+        .env("DATA_DIR", &data_dir)
+        .current_dir(std::env::temp_dir());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the quill binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+engine_tests!(migrate_then_doctor_passes);
+
+async fn migrate_then_doctor_passes(engine: Engine) {
+    let url = fresh_database(engine).await;
+    let env = [("DATABASE_URL", url.as_str())];
+    let doctor = quill(&["doctor"], &env);
+    assert!(!doctor.status.success(), "unmigrated: {}", stdout(&doctor));
+    assert!(
+        stdout(&doctor).contains("FAIL  migrations"),
+        "{}",
+        stdout(&doctor)
+    );
+
+    let migrate = quill(&["migrate"], &env);
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    let doctor = quill(&["doctor"], &env);
+    assert!(doctor.status.success(), "{}", stdout(&doctor));
+    assert!(
+        stdout(&doctor).contains("ok    migrations"),
+        "{}",
+        stdout(&doctor)
+    );
+}
+
+#[test]
+fn doctor_names_the_failing_step_and_its_fix() {
+    // Port 1 on loopback: nothing listens, so the TCP step fails with "refused".
+    let out = quill(
+        &["doctor"],
+        &[(
+            "DATABASE_URL",
+            "postgres://app:hunter2hunter2@127.0.0.1:1/quill",
+        )],
+    );
+    let text = stdout(&out);
+    assert!(!out.status.success());
+    assert!(text.contains("ok    resolve host"), "{text}");
+    assert!(
+        text.contains("FAIL  TCP connect: connection refused"),
+        "{text}"
+    );
+    assert!(text.contains("fix: nothing listens there"), "{text}");
+    assert!(
+        !text.contains("hunter2hunter2"),
+        "the password is never printed: {text}"
+    );
+
+    let out = quill(
+        &["doctor"],
+        &[
+            ("DB_HOST", "no-such-host.invalid"),
+            ("DB_NAME", "q"),
+            ("DB_USERNAME", "u"),
+        ],
+    );
+    assert!(
+        stdout(&out).contains("FAIL  resolve host"),
+        "{}",
+        stdout(&out)
+    );
+
+    if let Some(server) = postgres_server() {
+        let out = quill(
+            &["doctor"],
+            &[("DATABASE_URL", &format!("{server}/quill_no_such_database"))],
+        );
+        let text = stdout(&out);
+        assert!(
+            text.contains("FAIL  connect") && text.contains("the database does not exist"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn config_prints_settings_with_secrets_redacted() {
+    let out = quill(
+        &["config"],
+        &[
+            ("JWT_SECRET", JWT_SECRET),
+            (
+                "DATABASE_URL",
+                "postgres://app:hunter2hunter2@db:5432/quill",
+            ),
+            ("PORT", "9999"),
+        ],
+    );
+    let text = stdout(&out);
+    assert!(out.status.success());
+    assert!(
+        text.contains("PORT=9999") && text.contains("JWT_SECRET=[redacted]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("DATABASE_URL=postgres://app:***@db:5432/quill"),
+        "{text}"
+    );
+    assert!(!text.contains(JWT_SECRET) && !text.contains("hunter2hunter2"));
+}
+
+#[test]
+fn production_refuses_to_start_without_a_jwt_secret() {
+    let out = quill(&["serve"], &[("QUILL_ENV", "production")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+    assert!(
+        err.contains("JWT_SECRET") && err.contains("QUILL_ENV=production"),
+        "{err}"
+    );
+    let out = quill(
+        &["serve"],
+        &[("QUILL_ENV", "production"), ("JWT_SECRET", "too-short")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too short"));
+}
