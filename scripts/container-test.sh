@@ -10,6 +10,9 @@
 # volumes and the compose stack it creates are removed on exit; the images and dockerd are
 # left in place (the build cache makes the next run fast).
 #
+# The image is built once, from a snapshot of the work tree; compose's own build of the same
+# snapshot is then a BuildKit cache hit.
+#
 # Environment: KEEP_DOCKERD=0 stops dockerd on exit if this script started it (default: leave it).
 set -euo pipefail
 
@@ -129,7 +132,7 @@ cleanup() {
       echo "---- docker-compose logs (last 100 lines per service)"; "${COMPOSE[@]}" logs --no-color --tail 100
     fi
   fi
-  $DOCKER rm -f "$NAME" "$NOSECRET" >/dev/null 2>&1
+  $DOCKER rm -f -v "$NAME" "$NOSECRET" >/dev/null 2>&1
   $DOCKER volume rm -f "$VOLUME" >/dev/null 2>&1
   compose_cleanup
   if [ "$started_dockerd" = 1 ] && [ "${KEEP_DOCKERD:-1}" = 0 ]; then "$HERE" stop; fi
@@ -143,7 +146,7 @@ step "docker engine and base images"
 # Another docker-here.sh (e.g. started in the background by the machine's setup) may be making
 # the base images right now: two at once would share the same work directory.
 for i in $(seq 600); do
-  pgrep -f 'docker-here\.sh (start|base-images)' >/dev/null || break
+  pgrep -f '^(/[^ ]*/)?bash [^ ]*docker-here\.sh (start|base-images)$' >/dev/null || break
   [ "$i" = 1 ] && echo "waiting for another docker-here.sh to finish"
   sleep 1
 done
@@ -158,6 +161,12 @@ compose_cleanup  # a stack left by an interrupted earlier run
 step "docker build (the repository's Dockerfile)"
 # A '# syntax=' line makes BuildKit pull a frontend image, which cannot work here: build from a
 # copy without it. Everything else is the file as committed.
+# Build from a snapshot of the work tree, so that the image and the compose stack below are built
+# from the same files even if the tree changes during the run (.dockerignore still applies).
+ctx=$tmp/context
+rsync -a --exclude /target/ --exclude /.git/ --exclude /data/ --exclude /.env "$root/" "$ctx/"
+cd "$ctx"
+COMPOSE=(docker-compose -p quillci -f "$ctx/docker-compose.yml")
 sed '1{/^#[[:space:]]*syntax=/d}' Dockerfile >"$tmp/Dockerfile"
 t0=$(date +%s)
 DOCKER_BUILDKIT=1 $DOCKER build --progress=plain -f "$tmp/Dockerfile" -t "$IMAGE" . >"$tmp/build.log" 2>&1 || {
@@ -184,7 +193,7 @@ set +e
 timeout 60 $DOCKER run --name "$NOSECRET" "$IMAGE" >"$tmp/nosecret.log" 2>&1
 rc=$?
 set -e
-$DOCKER rm -f "$NOSECRET" >/dev/null 2>&1 || true
+$DOCKER rm -f -v "$NOSECRET" >/dev/null 2>&1 || true
 cat "$tmp/nosecret.log"
 [ "$rc" -ne 0 ] || fail "quill started in production mode without JWT_SECRET"
 [ "$rc" -ne 124 ] || fail "quill did not exit within 60s without JWT_SECRET"
@@ -228,7 +237,7 @@ echo "docker stop: exit code 0"
 $DOCKER logs --tail 5 "$NAME" 2>&1 | sed 's/^/  log: /'
 
 step "data survives a new container on the same volume"
-$DOCKER rm "$NAME" >/dev/null
+$DOCKER rm -v "$NAME" >/dev/null
 $DOCKER run -d --name "$NAME" -p "127.0.0.1:$port:8080" \
   -e JWT_SECRET="$JWT" -v "$VOLUME:/data" --stop-timeout 30 "$IMAGE" >/dev/null
 wait_http_200 "$base/readyz" 60
@@ -236,7 +245,7 @@ code=$(login "$base" "$u")
 [ "$code" = 200 ] || { cat "$tmp/login.json"; echo; fail "login after restart answered $code, expected 200"; }
 echo "POST /api/users/login 200 for the user registered before"
 $DOCKER stop -t 30 "$NAME" >/dev/null
-$DOCKER rm "$NAME" >/dev/null
+$DOCKER rm -v "$NAME" >/dev/null
 $DOCKER volume rm "$VOLUME" >/dev/null
 
 ###############################################################################################
@@ -263,6 +272,11 @@ echo "quill service: healthy"
 wait_http_200 "$cbase/readyz" 30
 echo "/readyz 200 on $cbase"
 check_no_secret quill:local
+if [ "$($DOCKER image inspect -f '{{.Id}}' quill:local)" = "$($DOCKER image inspect -f '{{.Id}}' "$IMAGE")" ]; then
+  echo "compose's image quill:local is $IMAGE (build cache hit)"
+else
+  echo "note: compose's image differs from $IMAGE (rebuilt instead of reused from the cache)"
+fi
 cu="ci$(date +%s)$RANDOM"
 code=$(register "$cbase" "$cu")
 [ "$code" = 201 ] || { cat "$tmp/register.json"; echo; fail "POST /api/users answered $code, expected 201"; }
