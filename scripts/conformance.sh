@@ -16,4 +16,4 @@ hurl --test --jobs 1 --variable host="$base" --variable uid="$uid" "$root"/tests
 "${NEWMAN:-newman}" run "$root/tests/conformance/Conduit.postman_collection.json" \
   --global-var "APIURL=$base/api" \
   --global-var "USERNAME=u$uid" --global-var "EMAIL=u$uid@mail.com" --global-var "PASSWORD=password" \
-  --delay-request 0 --reporters cli
+  --reporters cli

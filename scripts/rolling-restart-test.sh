@@ -35,7 +35,10 @@ start_replica() { # index
   PORT=${ports[$1]} "$bin" serve >>"$work/replica$1.log" 2>&1 &
   pids[$1]=$!
   for _ in $(seq 150); do
-    curl -fs "http://127.0.0.1:${ports[$1]}/readyz" >/dev/null && return 0
+    # Ready, and really this replica (not a stranger holding the port).
+    if curl -fs "http://127.0.0.1:${ports[$1]}/readyz" >/dev/null && kill -0 "${pids[$1]}" 2>/dev/null; then
+      return 0
+    fi
     sleep 0.1
   done
   echo "replica $1 did not become ready"; cat "$work/replica$1.log"; return 1

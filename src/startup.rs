@@ -57,10 +57,6 @@ impl Application {
             .unwrap_or_default()
     }
 
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
     /// Serves until `shutdown` resolves, then: readiness turns 503, no new connection is
     /// accepted, requests in flight get up to the grace period, and the pool closes.
     pub async fn run_until_stopped(

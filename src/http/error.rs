@@ -87,10 +87,6 @@ impl ApiError {
         e.cause = Some(cause);
         e
     }
-
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
 }
 
 impl From<sqlx::Error> for ApiError {

@@ -185,8 +185,13 @@ async fn postgres_outages_are_survived() {
     };
     let name = format!("quill_test_{}", uuid::Uuid::new_v4().simple());
     create_postgres_database(&server, &name).await;
-    let proxy = ChaosProxy::reserve("127.0.0.1:5432").await;
-    let url = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port());
+    // The app reaches the same server through the proxy: same URL, the proxy's port.
+    let mut url = url::Url::parse(&format!("{server}/{name}")).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let proxy = ChaosProxy::reserve(&target).await;
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(proxy.port())).unwrap();
+    let url = url.to_string();
     let app = spawn_with(settings(&url, &[])).await;
 
     assert_eq!(app.get("/healthz", None).await.0, StatusCode::OK);
