@@ -31,12 +31,7 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     db.migrate()
         .await
         .map_err(|e| anyhow::anyhow!("migration failed: {e} (run `quill doctor` to diagnose)"))?;
-    let latest = db
-        .migrator()
-        .iter()
-        .map(|m| m.version)
-        .max()
-        .unwrap_or_default();
+    let latest = db.latest_migration();
     println!("database is migrated (latest migration {latest})");
     db.close().await;
     Ok(())
@@ -266,12 +261,7 @@ fn classify_connect_error(e: &sqlx::Error) -> (String, &'static str) {
 }
 
 async fn migration_step(db: &Db) -> Step {
-    let latest = db
-        .migrator()
-        .iter()
-        .map(|m| m.version)
-        .max()
-        .unwrap_or_default();
+    let latest = db.latest_migration();
     let applied = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success")
         .fetch_one(db.pool())
         .await
