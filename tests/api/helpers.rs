@@ -163,6 +163,19 @@ impl TestApp {
         body["user"]["token"].as_str().unwrap().to_string()
     }
 
+    /// Logs `name` in (as registered by [`register`](Self::register)); returns a fresh token.
+    pub async fn login(&self, name: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/api/users/login",
+                None,
+                json!({"user": {"email": format!("{name}@example.com"), "password": "password123"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["user"]["token"].as_str().unwrap().to_string()
+    }
+
     /// [`register`](Self::register) for futures that must own their name.
     pub async fn register_owned(&self, name: String) -> String {
         self.register(&name).await

@@ -158,14 +158,7 @@ async fn login_failures_look_the_same(engine: Engine) {
 async fn logout_revokes_only_that_token(engine: Engine) {
     let app = spawn_app(engine).await;
     let first = app.register("dave").await;
-    let (_, body) = app
-        .post(
-            "/api/users/login",
-            None,
-            json!({"user": {"email": "dave@example.com", "password": "password123"}}),
-        )
-        .await;
-    let second = body["user"]["token"].as_str().unwrap().to_string();
+    let second = app.login("dave").await;
 
     let (status, _) = app
         .call(
@@ -190,14 +183,7 @@ async fn logout_revokes_only_that_token(engine: Engine) {
 async fn password_change_revokes_older_tokens(engine: Engine) {
     let app = spawn_app(engine).await;
     let old = app.register("erin").await;
-    let (_, body) = app
-        .post(
-            "/api/users/login",
-            None,
-            json!({"user": {"email": "erin@example.com", "password": "password123"}}),
-        )
-        .await;
-    let other_device = body["user"]["token"].as_str().unwrap().to_string();
+    let other_device = app.login("erin").await;
 
     let (status, body) = app
         .put(
