@@ -112,6 +112,7 @@ async fn prepare_database(db: Db, health: Arc<Health>) {
             Ok(()) => {
                 health.set_migrated();
                 tracing::info!(attempt, "database ready and migrated");
+                render_pending(&db).await;
                 return;
             }
             Err(e) => {
@@ -124,6 +125,23 @@ async fn prepare_database(db: Db, health: Arc<Health>) {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(30));
             }
+        }
+    }
+}
+
+/// Renders the Markdown of articles and comments stored before rendering existed. Readers see
+/// `bodyHtml: null` on those until this finishes; a failure is retried at the next start.
+async fn render_pending(db: &Db) {
+    match (
+        db.render_pending_bodies().await,
+        db.render_pending_comments().await,
+    ) {
+        (Ok(0), Ok(0)) => {}
+        (Ok(articles), Ok(comments)) => {
+            tracing::info!(articles, comments, "rendered stored Markdown")
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "rendering stored Markdown failed; retried at next start")
         }
     }
 }

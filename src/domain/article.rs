@@ -1,3 +1,6 @@
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::{max_chars, required};
 
 /// Limits that keep one article within what a page can show and an index can hold.
@@ -24,6 +27,48 @@ pub fn body(raw: Option<String>) -> Result<String, String> {
 
 pub fn comment_body(raw: Option<String>) -> Result<String, String> {
     max_chars(required(raw)?, COMMENT_MAX)
+}
+
+/// Who may see an article: only its author (`draft`), anyone with the link (`unlisted`), or
+/// everyone, in lists, feeds and search too (`published`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    Draft,
+    Published,
+    Unlisted,
+}
+
+impl ArticleStatus {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "draft" => Ok(Self::Draft),
+            "published" => Ok(Self::Published),
+            "unlisted" => Ok(Self::Unlisted),
+            _ => Err("must be one of draft, published, unlisted".into()),
+        }
+    }
+
+    /// The stored form, the same word as in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Unlisted => "unlisted",
+        }
+    }
+}
+
+/// Most claps one reader may give one article, in one request or in all.
+pub const CLAPS_MAX: i64 = 50;
+
+/// A number of claps for one request: 1 to [`CLAPS_MAX`].
+pub fn claps(raw: Option<i64>) -> Result<i64, String> {
+    match raw {
+        Some(n) if (1..=CLAPS_MAX).contains(&n) => Ok(n),
+        Some(_) => Err(format!("must be a whole number from 1 to {CLAPS_MAX}")),
+        None => Err(super::BLANK.to_string()),
+    }
 }
 
 /// Tags in alphabetical order (the order the Conduit suites expect), without repeats or
@@ -132,6 +177,18 @@ mod tests {
         );
         assert!(tag_list((0..21).map(|i| i.to_string()).collect()).is_err());
         assert!(tag_list(vec!["x".repeat(65)]).is_err());
+    }
+
+    #[test]
+    fn statuses_and_claps_parse() {
+        assert_eq!(ArticleStatus::parse("draft"), Ok(ArticleStatus::Draft));
+        assert_eq!(
+            ArticleStatus::parse("unlisted").unwrap().as_str(),
+            "unlisted"
+        );
+        assert!(ArticleStatus::parse("Published").is_err());
+        assert_eq!(claps(Some(50)), Ok(50));
+        assert!(claps(Some(0)).is_err() && claps(Some(51)).is_err() && claps(None).is_err());
     }
 
     #[test]

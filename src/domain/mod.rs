@@ -1,6 +1,8 @@
 //! Domain values: each type parses raw client input once, so code holding one knows it is valid.
 
 pub mod article;
+pub mod markdown;
+pub mod search;
 pub mod user;
 mod validation;
 pub mod views;

@@ -4,6 +4,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
+pub use super::article::ArticleStatus;
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
     pub email: String,
@@ -27,17 +29,33 @@ pub struct Article {
     pub slug: String,
     pub title: String,
     pub description: String,
-    /// Absent in lists, present for a single article.
+    /// The Markdown source. Absent in lists, present for a single article.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The body rendered to sanitized HTML when the article was written. Absent in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
     /// Stored as a JSON array and passed through without re-encoding.
     #[schema(value_type = Vec<String>)]
     pub tag_list: Box<RawValue>,
     #[schema(example = "2026-11-25T04:06:24.123Z")]
     pub created_at: String,
     pub updated_at: String,
+    /// When the article was first published; `null` while it never was. Lists are ordered by it.
+    pub published_at: Option<String>,
+    pub status: ArticleStatus,
     pub favorited: bool,
     pub favorites_count: i64,
+    /// Claps from all readers.
+    pub claps_count: i64,
+    /// This viewer's claps, 0 to 50 (0 when anonymous).
+    pub viewer_claps: i64,
+    /// Whether this viewer saved the article to their reading list.
+    pub bookmarked: bool,
+    /// Comments a reader can read (deleted ones kept as thread placeholders are not counted).
+    pub comments_count: i64,
+    /// Estimated minutes to read the body, at least 1.
+    pub reading_time_minutes: i64,
     pub author: Profile,
 }
 
@@ -47,6 +65,23 @@ pub struct Comment {
     pub id: i64,
     pub created_at: String,
     pub updated_at: String,
-    pub body: String,
-    pub author: Profile,
+    /// The Markdown source; `null` for a deleted comment kept because it has replies.
+    pub body: Option<String>,
+    /// The body rendered to sanitized HTML (no images or headings); `null` when deleted.
+    pub body_html: Option<String>,
+    /// The comment this one answers, on the same article; `null` for a top-level comment.
+    pub parent_id: Option<i64>,
+    /// True for a deleted comment kept in place so that its replies keep their thread.
+    pub deleted: bool,
+    /// `null` when deleted.
+    pub author: Option<Profile>,
+}
+
+/// A tag with how many published articles use it and whether the viewer follows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Tag {
+    pub name: String,
+    pub articles_count: i64,
+    pub following: bool,
 }

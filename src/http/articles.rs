@@ -1,4 +1,4 @@
-//! Articles, the feed, favorites and tags.
+//! Articles: the lists (public, search, feed, drafts), one article, writing, and favorites.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,21 +10,22 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query, patch};
-use crate::domain::article::{body, description, tag_list, title};
+use super::paging::{ARTICLES, PageParams};
+use crate::domain::Validator;
+use crate::domain::article::{ArticleStatus, body, description, tag_list, title};
+use crate::domain::markdown::render_article;
+use crate::domain::search::SearchQuery;
 use crate::domain::views::Article;
-use crate::domain::{FieldErrors, Validator};
-use crate::storage::articles::{ArticleChanges, ArticleFilter, NewArticle, Owned, Page};
-
-const DEFAULT_LIMIT: i64 = 20;
-const MAX_LIMIT: i64 = 100;
+use crate::storage::articles::{ArticleChanges, NewArticle, Owned};
+use crate::storage::lists::{ArticleFilter, ArticleList};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_articles, create_article))
         .routes(routes!(feed))
+        .routes(routes!(drafts))
         .routes(routes!(get_article, update_article, delete_article))
         .routes(routes!(favorite, unfavorite))
-        .routes(routes!(tags))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -36,16 +37,11 @@ pub struct ArticleBody {
 #[serde(rename_all = "camelCase")]
 pub struct ArticlesBody {
     pub articles: Vec<Article>,
-    /// How many articles match the filter in all, not just on this page.
+    /// How many articles the list holds in all, not just on this page (with `q`, how many match).
     pub articles_count: i64,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct TagsBody {
-    pub tags: Vec<String>,
-}
-
-/// Query parameters of the lists; numbers arrive as text so that a bad one gets a clear 422.
+/// Filters of the public list.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
@@ -55,51 +51,9 @@ pub struct ListParams {
     author: Option<String>,
     /// Only articles favorited by this username.
     favorited: Option<String>,
-    /// Page size, 1 to 100 (larger values are capped at 100); default 20.
-    #[param(value_type = Option<i64>, minimum = 1)]
-    limit: Option<String>,
-    /// How many articles to skip; default 0.
-    #[param(value_type = Option<i64>, minimum = 0)]
-    offset: Option<String>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FeedParams {
-    #[param(value_type = Option<i64>, minimum = 1)]
-    limit: Option<String>,
-    #[param(value_type = Option<i64>, minimum = 0)]
-    offset: Option<String>,
-}
-
-fn page(limit: Option<String>, offset: Option<String>) -> Result<Page, FieldErrors> {
-    let mut v = Validator::new();
-    let limit = v.field(
-        "limit",
-        match limit.as_deref().map(str::trim) {
-            None | Some("") => Ok(DEFAULT_LIMIT),
-            Some(raw) => match raw.parse::<i64>() {
-                Ok(n) if n >= 1 => Ok(n.min(MAX_LIMIT)),
-                _ => Err(format!("must be a whole number from 1 to {MAX_LIMIT}")),
-            },
-        },
-    );
-    let offset = v.field(
-        "offset",
-        match offset.as_deref().map(str::trim) {
-            None | Some("") => Ok(0),
-            Some(raw) => match raw.parse::<i64>() {
-                Ok(n) if n >= 0 => Ok(n),
-                _ => Err("must be a whole number, 0 or more".to_string()),
-            },
-        },
-    );
-    v.finish(|| {
-        Some(Page {
-            limit: limit?,
-            offset: offset?,
-        })
-    })
+    /// Full-text search over title, tags, description and body, ranked by relevance (a title
+    /// match first). Every word must match, as a word or the start of one; any text is accepted.
+    q: Option<String>,
 }
 
 /// Empty filter values (`?tag=`) mean "no filter", as frontends send them.
@@ -107,52 +61,81 @@ fn filter_value(raw: Option<String>) -> Option<String> {
     raw.filter(|s| !s.trim().is_empty())
 }
 
-/// Recent articles, newest first, optionally filtered.
-#[utoipa::path(get, path = "/api/articles", tag = "articles", params(ListParams), security((), ("Token" = [])),
+/// A page of `list` for `viewer`.
+pub(super) async fn list(
+    state: &AppState,
+    list: ArticleList,
+    viewer: Option<i64>,
+    paging: PageParams,
+) -> ApiResult<axum::Json<ArticlesBody>> {
+    let page = paging.page(ARTICLES)?;
+    let (articles, articles_count) = state.db.list_articles(&list, viewer, page).await?;
+    Ok(axum::Json(ArticlesBody {
+        articles,
+        articles_count,
+    }))
+}
+
+/// Published articles, newest published first, optionally filtered or searched. Drafts and
+/// unlisted articles never appear.
+#[utoipa::path(get, path = "/api/articles", tag = "articles", params(ListParams, PageParams),
+    security((), ("Token" = [])),
     responses((status = 200, body = ArticlesBody), (status = 422, description = "bad limit or offset", body = ErrorBody)))]
 async fn list_articles(
     State(state): State<AppState>,
     viewer: Option<AuthUser>,
     Query(params): Query<ListParams>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<axum::Json<ArticlesBody>> {
-    let page = page(params.limit, params.offset)?;
+    let search = filter_value(params.q);
     let filter = ArticleFilter {
         tag: filter_value(params.tag),
         author: filter_value(params.author),
         favorited_by: filter_value(params.favorited),
-        feed_of: None,
+        search: search.as_deref().and_then(SearchQuery::parse),
     };
-    let (articles, articles_count) = state
-        .db
-        .list_articles(&filter, viewer.map(|v| v.id), page)
-        .await?;
-    Ok(axum::Json(ArticlesBody {
-        articles,
-        articles_count,
-    }))
+    // A query without a single word matches nothing; it is not an absent query.
+    if search.is_some() && filter.search.is_none() {
+        paging.page(ARTICLES)?;
+        return Ok(axum::Json(ArticlesBody {
+            articles: Vec::new(),
+            articles_count: 0,
+        }));
+    }
+    list(
+        &state,
+        ArticleList::Published(filter),
+        viewer.map(|v| v.id),
+        paging,
+    )
+    .await
 }
 
-/// Articles by the authors the signed-in user follows, newest first.
-#[utoipa::path(get, path = "/api/articles/feed", tag = "articles", params(FeedParams), security(("Token" = [])),
+/// Published articles by the authors and with the tags the signed-in user follows, each once,
+/// newest published first.
+#[utoipa::path(get, path = "/api/articles/feed", tag = "articles", params(PageParams), security(("Token" = [])),
     responses((status = 200, body = ArticlesBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn feed(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(params): Query<FeedParams>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<axum::Json<ArticlesBody>> {
-    let page = page(params.limit, params.offset)?;
-    let filter = ArticleFilter {
-        feed_of: Some(user.id),
-        ..Default::default()
-    };
-    let (articles, articles_count) = state.db.list_articles(&filter, Some(user.id), page).await?;
-    Ok(axum::Json(ArticlesBody {
-        articles,
-        articles_count,
-    }))
+    list(&state, ArticleList::Feed, Some(user.id), paging).await
 }
 
-async fn show(
+/// The signed-in user's drafts, last edited first.
+#[utoipa::path(get, path = "/api/user/drafts", tag = "articles", params(PageParams), security(("Token" = [])),
+    responses((status = 200, body = ArticlesBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn drafts(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(paging): Query<PageParams>,
+) -> ApiResult<axum::Json<ArticlesBody>> {
+    list(&state, ArticleList::Drafts, Some(user.id), paging).await
+}
+
+/// The article as `viewer` sees it, or 404 (also for someone else's draft).
+pub(super) async fn show(
     state: &AppState,
     slug: &str,
     viewer: Option<i64>,
@@ -191,6 +174,14 @@ struct NewArticleInput {
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<Vec<String>>)]
     tag_list: Option<Option<Vec<String>>>,
+    /// `draft` (only the author sees it), `unlisted` (anyone with the link, in no list) or
+    /// `published`. A new article without it is published.
+    #[schema(value_type = Option<ArticleStatus>)]
+    status: Option<String>,
+}
+
+fn status_field(raw: Option<String>) -> Option<Result<ArticleStatus, String>> {
+    raw.map(|s| ArticleStatus::parse(&s))
 }
 
 /// `null` is not a list: the spec answers 422 rather than guessing "no tags" or "unchanged".
@@ -201,7 +192,8 @@ fn tags_field(raw: Option<Option<Vec<String>>>) -> Option<Result<Vec<String>, St
     })
 }
 
-/// Publish an article. Its slug comes from the title and is unique.
+/// Write an article: published unless `status` says otherwise. Its slug comes from the title
+/// and is unique; the Markdown body is rendered to sanitized `bodyHtml` now, once.
 #[utoipa::path(post, path = "/api/articles", tag = "articles", security(("Token" = [])), request_body = NewArticleBody,
     responses((status = 201, body = ArticleBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_article(
@@ -215,12 +207,16 @@ async fn create_article(
     let description = v.field("description", description(input.description));
     let body = v.field("body", body(input.body));
     let tags = v.optional("tagList", tags_field(input.tag_list));
+    let status = v.optional("status", status_field(input.status));
     let new = v.finish(|| {
+        let body = body?;
         Some(NewArticle {
             title: title?,
             description: description?,
-            body: body?,
+            rendered: render_article(&body),
+            body,
             tags: tags.unwrap_or_default(),
+            status: status.unwrap_or(ArticleStatus::Published),
         })
     })?;
     let slug = state.db.create_article(user.id, &new).await?;
@@ -234,7 +230,7 @@ pub struct UpdateArticleBody {
 }
 
 /// Change one's own article; absent fields stay, a new title brings a new slug, `tagList: []`
-/// removes all tags.
+/// removes all tags, and a new `status` publishes, unlists or withdraws it at once.
 #[utoipa::path(put, path = "/api/articles/{slug}", tag = "articles", params(("slug" = String, Path)),
     security(("Token" = [])), request_body = UpdateArticleBody,
     responses(
@@ -259,12 +255,17 @@ async fn update_article(
     );
     let new_body = v.optional("body", input.body.map(|b| body(Some(b))));
     let tags = v.optional("tagList", tags_field(input.tag_list));
+    let status = v.optional("status", status_field(input.status));
     let changes = v.finish(|| {
         Some(ArticleChanges {
             title: new_title,
             description: new_description,
-            body: new_body,
+            body: new_body.map(|b| {
+                let rendered = render_article(&b);
+                (b, rendered)
+            }),
             tags,
+            status,
         })
     })?;
     match state.db.update_article(&slug, user.id, &changes).await? {
@@ -319,12 +320,4 @@ async fn unfavorite(
 ) -> ApiResult<axum::Json<ArticleBody>> {
     state.db.unfavorite(user.id, &slug).await?;
     show(&state, &slug, Some(user.id)).await
-}
-
-/// Tags in use, alphabetical.
-#[utoipa::path(get, path = "/api/tags", tag = "tags", responses((status = 200, body = TagsBody)))]
-async fn tags(State(state): State<AppState>) -> ApiResult<axum::Json<TagsBody>> {
-    Ok(axum::Json(TagsBody {
-        tags: state.db.tags().await?,
-    }))
 }

@@ -1,4 +1,4 @@
-//! Comments on articles.
+//! Comments on articles, threaded: a comment may answer another on the same article.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,15 +9,17 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{AuthUser, Json, Path};
+use super::extract::{AuthUser, Json, Path, Query};
+use super::paging::{COMMENTS, PageParams};
 use crate::domain::article::comment_body;
+use crate::domain::markdown::render_comment;
 use crate::domain::views::Comment;
-use crate::storage::comments::CommentDeletion;
+use crate::storage::comments::{CommentChange, CommentText, CommentWrite};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_comments, add_comment))
-        .routes(routes!(delete_comment))
+        .routes(routes!(edit_comment, delete_comment))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -36,35 +38,78 @@ pub struct NewCommentBody {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 struct NewComment {
+    /// Markdown.
+    body: Option<String>,
+    /// The comment this one answers, on the same article.
+    parent_id: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EditCommentBody {
+    comment: EditComment,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct EditComment {
+    /// Markdown.
     body: Option<String>,
 }
 
-/// An article's comments, oldest first.
+fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
+    let body = comment_body(raw).map_err(|m| ApiError::invalid("body", m))?;
+    Ok(CommentText {
+        html: render_comment(&body),
+        body,
+    })
+}
+
+/// A comment id from the path: a non-numeric one names no comment, so it is a 404 like any
+/// other unknown id.
+fn comment_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("comment"))
+}
+
+fn change_error<T>(change: CommentChange<T>) -> Result<T, ApiError> {
+    match change {
+        CommentChange::Done(t) => Ok(t),
+        CommentChange::ArticleNotFound => Err(ApiError::not_found("article")),
+        CommentChange::CommentNotFound => Err(ApiError::not_found("comment")),
+        CommentChange::NotAuthor => Err(ApiError::forbidden("comment")),
+    }
+}
+
+/// An article's comments, oldest first (a reply always comes after the comment it answers;
+/// `parentId` tells the thread). A deleted comment that has replies stays in place with
+/// `deleted: true` and no body or author.
 #[utoipa::path(get, path = "/api/articles/{slug}/comments", tag = "comments",
-    params(("slug" = String, Path)), security((), ("Token" = [])),
-    responses((status = 200, body = CommentsBody), (status = 404, body = ErrorBody)))]
+    params(("slug" = String, Path), PageParams), security((), ("Token" = [])),
+    responses((status = 200, body = CommentsBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_comments(
     State(state): State<AppState>,
     viewer: Option<AuthUser>,
     Path(slug): Path<String>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<axum::Json<CommentsBody>> {
+    let page = paging.page(COMMENTS)?;
     let comments = state
         .db
-        .comments(&slug, viewer.map(|v| v.id))
+        .comments(&slug, viewer.map(|v| v.id), page)
         .await?
         .ok_or_else(|| ApiError::not_found("article"))?;
     Ok(axum::Json(CommentsBody { comments }))
 }
 
-/// Comment on an article.
+/// Comment on an article, or answer a comment with `parentId`. The Markdown body is rendered
+/// to sanitized `bodyHtml` (no images or headings).
 #[utoipa::path(post, path = "/api/articles/{slug}/comments", tag = "comments",
     params(("slug" = String, Path)), security(("Token" = [])), request_body = NewCommentBody,
     responses(
         (status = 201, body = CommentBody),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 422, description = "blank body, or `parentId` is not a comment on this article", body = ErrorBody),
     ))]
 async fn add_comment(
     State(state): State<AppState>,
@@ -72,16 +117,48 @@ async fn add_comment(
     Path(slug): Path<String>,
     Json(input): Json<NewCommentBody>,
 ) -> ApiResult<(StatusCode, axum::Json<CommentBody>)> {
-    let body = comment_body(input.comment.body).map_err(|m| ApiError::invalid("body", m))?;
-    let comment = state
+    let text = text(input.comment.body)?;
+    match state
         .db
-        .add_comment(&slug, user.id, &body)
+        .add_comment(&slug, user.id, &text, input.comment.parent_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("article"))?;
-    Ok((StatusCode::CREATED, axum::Json(CommentBody { comment })))
+    {
+        CommentWrite::Done(comment) => Ok((
+            StatusCode::CREATED,
+            axum::Json(CommentBody { comment: *comment }),
+        )),
+        CommentWrite::ArticleNotFound => Err(ApiError::not_found("article")),
+        CommentWrite::ParentNotFound => Err(ApiError::invalid(
+            "parentId",
+            "must be a comment on this article",
+        )),
+    }
 }
 
-/// Delete one's own comment.
+/// Edit one's own comment; `updatedAt` moves.
+#[utoipa::path(put, path = "/api/articles/{slug}/comments/{id}", tag = "comments",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("Token" = [])), request_body = EditCommentBody,
+    responses(
+        (status = 200, body = CommentBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "not the comment's author", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn edit_comment(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((slug, id)): Path<(String, String)>,
+    Json(input): Json<EditCommentBody>,
+) -> ApiResult<axum::Json<CommentBody>> {
+    let id = comment_id(&id)?;
+    let text = text(input.comment.body)?;
+    let comment = change_error(state.db.edit_comment(&slug, id, user.id, &text).await?)?;
+    Ok(axum::Json(CommentBody { comment }))
+}
+
+/// Delete one's own comment. One that has replies stays as a placeholder (`deleted: true`) so
+/// that the thread holds together.
 #[utoipa::path(delete, path = "/api/articles/{slug}/comments/{id}", tag = "comments",
     params(("slug" = String, Path), ("id" = i64, Path)), security(("Token" = [])),
     responses(
@@ -95,12 +172,7 @@ async fn delete_comment(
     user: AuthUser,
     Path((slug, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    // A non-numeric id names no comment: 404 like any other unknown id.
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("comment"))?;
-    match state.db.delete_comment(&slug, id, user.id).await? {
-        CommentDeletion::Deleted => Ok(StatusCode::NO_CONTENT),
-        CommentDeletion::ArticleNotFound => Err(ApiError::not_found("article")),
-        CommentDeletion::CommentNotFound => Err(ApiError::not_found("comment")),
-        CommentDeletion::NotAuthor => Err(ApiError::forbidden("comment")),
-    }
+    let id = comment_id(&id)?;
+    change_error(state.db.delete_comment(&slug, id, user.id).await?)?;
+    Ok(StatusCode::NO_CONTENT)
 }

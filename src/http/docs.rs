@@ -11,7 +11,9 @@ use super::AppState;
 #[openapi(
     info(
         title = "quill",
-        description = "The RealWorld (Conduit) API: users, profiles, articles, comments, favorites and tags. \
+        description = "The RealWorld (Conduit) API: users, profiles, articles, comments, favorites and tags; \
+                       and beyond it, drafts, rendered Markdown, reading time, claps, bookmarks, threaded \
+                       comments, full-text search and followed tags, as additive fields and endpoints. \
                        Authenticate with `Authorization: Token <jwt>` (or `Bearer <jwt>`).",
         license(name = "MIT")
     ),
@@ -19,10 +21,12 @@ use super::AppState;
     tags(
         (name = "users", description = "Accounts and sessions"),
         (name = "profiles", description = "Public profiles and follows"),
-        (name = "articles", description = "Articles and the feed"),
+        (name = "articles", description = "Articles, drafts, search and the feed"),
         (name = "favorites"),
-        (name = "comments"),
-        (name = "tags"),
+        (name = "claps", description = "Up to 50 claps per reader per article"),
+        (name = "bookmarks", description = "The reader's reading list"),
+        (name = "comments", description = "Threaded comments"),
+        (name = "tags", description = "Popular and followed tags"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

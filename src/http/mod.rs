@@ -1,13 +1,17 @@
 //! The HTTP layer: routes, extractors, errors and the middleware around them.
 
 pub mod articles;
+pub mod bookmarks;
+pub mod claps;
 pub mod comments;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod ops;
+pub mod paging;
 pub mod profiles;
+pub mod tags;
 pub mod users;
 
 use std::sync::Arc;
@@ -74,7 +78,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::router())
         .merge(profiles::router())
         .merge(articles::router())
+        .merge(claps::router())
+        .merge(bookmarks::router())
         .merge(comments::router())
+        .merge(tags::router())
         .merge(ops::router())
         .split_for_parts()
 }

@@ -1,40 +1,31 @@
+//! One article: its view, and the writes aimed at it (create, update, delete, favorite).
+
 use serde_json::value::RawValue;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Db, Sql, is_unique_violation};
-use crate::domain::article::{slug_candidate, slugify};
+use crate::domain::article::{ArticleStatus, slug_candidate, slugify};
+use crate::domain::markdown::{RenderedArticle, render_article};
 use crate::domain::now_timestamp;
 use crate::domain::views::{Article, Profile};
-
-/// Which articles a list shows; the filters combine with AND.
-#[derive(Debug, Default, Clone)]
-pub struct ArticleFilter {
-    pub tag: Option<String>,
-    pub author: Option<String>,
-    pub favorited_by: Option<String>,
-    /// Only articles by authors this user follows (the feed).
-    pub feed_of: Option<i64>,
-}
-
-pub struct Page {
-    pub limit: i64,
-    pub offset: i64,
-}
 
 pub struct NewArticle {
     pub title: String,
     pub description: String,
     pub body: String,
+    pub rendered: RenderedArticle,
     pub tags: Vec<String>,
+    pub status: ArticleStatus,
 }
 
 #[derive(Default)]
 pub struct ArticleChanges {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub body: Option<String>,
+    pub body: Option<(String, RenderedArticle)>,
     pub tags: Option<Vec<String>>,
+    pub status: Option<ArticleStatus>,
 }
 
 /// The outcome of a write aimed at one article.
@@ -47,42 +38,61 @@ pub enum Owned<T> {
 /// How many times a create or retitle retries after a slug collision before giving up.
 const SLUG_ATTEMPTS: u32 = 8;
 
-/// The columns every article view needs, from `articles a JOIN users u`. `$1` is the viewer's
-/// id, or NULL for an anonymous viewer, for whom both flags are constant 0 and no subquery runs.
-fn columns(viewer: bool, with_body: bool) -> String {
-    let flags = if viewer {
+/// Who may see an article `a`, `$1` being the viewer (NULL when anonymous): drafts only their
+/// author. Everything else opens by its link.
+pub(super) const VISIBLE: &str = "(a.status <> 'draft' OR a.author_id = $1)";
+
+/// The columns every article view needs, from `articles a JOIN users u` (and `article_bodies b`
+/// with the body). `$1` is the viewer's id, or NULL for an anonymous viewer, for whom the
+/// per-viewer fields are constants and no subquery runs.
+pub(super) fn columns(viewer: bool, with_body: bool) -> String {
+    let per_viewer = if viewer {
         "CASE WHEN EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $1) \
               THEN 1 ELSE 0 END AS favorited, \
          CASE WHEN EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = a.author_id) \
-              THEN 1 ELSE 0 END AS following"
+              THEN 1 ELSE 0 END AS following, \
+         CASE WHEN EXISTS (SELECT 1 FROM bookmarks bk WHERE bk.user_id = $1 AND bk.article_id = a.id) \
+              THEN 1 ELSE 0 END AS bookmarked, \
+         COALESCE((SELECT cl.claps FROM claps cl WHERE cl.user_id = $1 AND cl.article_id = a.id), 0) \
+              AS viewer_claps"
     } else {
-        "0 AS favorited, 0 AS following"
+        "0 AS favorited, 0 AS following, 0 AS bookmarked, 0 AS viewer_claps"
     };
     let body = if with_body {
-        "(SELECT b.body FROM article_bodies b WHERE b.article_id = a.id) AS body"
+        "b.body, b.body_html"
     } else {
-        "NULL AS body"
+        "NULL AS body, NULL AS body_html"
     };
     format!(
-        "SELECT a.slug, a.title, a.description, {body}, a.tag_list, a.favorites_count, \
-                a.created_at, a.updated_at, u.username, u.bio, u.image, {flags}"
+        "SELECT a.slug, a.title, a.description, {body}, a.tag_list, a.status, a.published_at, \
+                a.favorites_count, a.claps_count, a.comments_count, a.reading_time_minutes, \
+                a.created_at, a.updated_at, u.username, u.bio, u.image, {per_viewer}"
     )
 }
 
-const FROM: &str = " FROM articles a JOIN users u ON u.id = a.author_id WHERE 1 = 1";
+pub(super) const FROM: &str = " FROM articles a JOIN users u ON u.id = a.author_id";
 
-fn article(row: &AnyRow) -> Result<Article, sqlx::Error> {
+pub(super) fn article(row: &AnyRow) -> Result<Article, sqlx::Error> {
     let tag_list: String = row.try_get("tag_list")?;
+    let status: String = row.try_get("status")?;
     Ok(Article {
         slug: row.try_get("slug")?,
         title: row.try_get("title")?,
         description: row.try_get("description")?,
         body: row.try_get("body")?,
+        body_html: row.try_get("body_html")?,
         tag_list: RawValue::from_string(tag_list).map_err(|e| sqlx::Error::Decode(e.into()))?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        published_at: row.try_get("published_at")?,
+        status: ArticleStatus::parse(&status).map_err(|e| sqlx::Error::Decode(e.into()))?,
         favorited: row.try_get::<i64, _>("favorited")? == 1,
         favorites_count: row.try_get("favorites_count")?,
+        claps_count: row.try_get("claps_count")?,
+        viewer_claps: row.try_get("viewer_claps")?,
+        bookmarked: row.try_get::<i64, _>("bookmarked")? == 1,
+        comments_count: row.try_get("comments_count")?,
+        reading_time_minutes: row.try_get("reading_time_minutes")?,
         author: Profile {
             username: row.try_get("username")?,
             bio: row.try_get("bio")?,
@@ -92,82 +102,28 @@ fn article(row: &AnyRow) -> Result<Article, sqlx::Error> {
     })
 }
 
-/// The filter's conditions on `articles a` (parameters from `$2`, `$1` being the viewer),
-/// and the values to bind, in order.
-fn filter_sql(filter: &ArticleFilter) -> (Sql, Vec<&str>) {
-    let mut sql = Sql::new("", 1);
-    let mut binds = Vec::new();
-    if let Some(tag) = &filter.tag {
-        sql.push(
-            " AND a.id IN (SELECT at.article_id FROM article_tags at \
-                           JOIN tags t ON t.id = at.tag_id WHERE t.name = {})",
-        );
-        binds.push(tag.as_str());
-    }
-    if let Some(author) = &filter.author {
-        sql.push(" AND a.author_id = (SELECT id FROM users WHERE username = {})");
-        binds.push(author.as_str());
-    }
-    if let Some(fan) = &filter.favorited_by {
-        sql.push(
-            " AND a.id IN (SELECT fv.article_id FROM favorites fv \
-                           JOIN users fu ON fu.id = fv.user_id WHERE fu.username = {})",
-        );
-        binds.push(fan.as_str());
-    }
-    if filter.feed_of.is_some() {
-        sql.push(
-            " AND a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)",
-        );
-    }
-    (sql, binds)
+/// An article a reader acts on (claps, bookmarks, comments): its id and author, if the article
+/// exists and the reader may see it.
+pub(super) struct Target {
+    pub id: i64,
+    pub author_id: i64,
 }
 
 impl Db {
-    /// One page of articles, newest first, with the total number that match the filter: one
-    /// query whatever the page size (a second only for a page past the end). The total is an
-    /// uncorrelated subquery, computed once, so the page itself stays a short index scan.
-    pub async fn list_articles(
-        &self,
-        filter: &ArticleFilter,
-        viewer: Option<i64>,
-        page: Page,
-    ) -> Result<(Vec<Article>, i64), sqlx::Error> {
-        // The feed's "follows" condition uses $1 too, so the feed's owner is always bound.
-        let viewer = viewer.or(filter.feed_of);
-        let (mut sql, binds) = filter_sql(filter);
-        let conditions = sql.text.clone();
-        sql.text = format!(
-            "{columns}, (SELECT COUNT(*) FROM articles a WHERE 1 = 1{conditions}) AS total{FROM}{conditions}",
-            columns = columns(viewer.is_some(), false),
-        );
-        sql.push(" ORDER BY a.id DESC LIMIT {} OFFSET {}");
-        let fetch = |limit: i64, offset: i64| {
-            let mut query = sqlx::query(&sql.text).bind(viewer);
-            for b in &binds {
-                query = query.bind(*b);
-            }
-            query.bind(limit).bind(offset).fetch_all(&self.pool)
-        };
-        let rows = fetch(page.limit, page.offset).await?;
-        let total = match rows.first() {
-            Some(row) => row.try_get("total")?,
-            None if page.offset > 0 => match fetch(1, 0).await?.first() {
-                Some(row) => row.try_get("total")?,
-                None => 0,
-            },
-            None => 0,
-        };
-        let articles = rows.iter().map(article).collect::<Result<_, _>>()?;
-        Ok((articles, total))
-    }
-
+    /// The article under `slug` as `viewer` sees it; `None` if there is none or it is someone
+    /// else's draft (whose existence is not revealed).
     pub async fn article(
         &self,
         slug: &str,
         viewer: Option<i64>,
     ) -> Result<Option<Article>, sqlx::Error> {
-        let mut sql = Sql::new(&format!("{}{FROM}", columns(viewer.is_some(), true)), 1);
+        let mut sql = Sql::new(
+            &format!(
+                "{}{FROM} JOIN article_bodies b ON b.article_id = a.id WHERE {VISIBLE}",
+                columns(viewer.is_some(), true)
+            ),
+            1,
+        );
         sql.push(" AND a.slug = {}");
         let row = sqlx::query(&sql.text)
             .bind(viewer)
@@ -177,14 +133,36 @@ impl Db {
         row.as_ref().map(article).transpose()
     }
 
-    /// The article's id and author, for ownership checks.
-    async fn article_owner(&self, slug: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
-        let row = sqlx::query("SELECT id, author_id FROM articles WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| Ok((r.try_get("id")?, r.try_get("author_id")?)))
-            .transpose()
+    /// The article `viewer` may see under `slug`, for writes that hang off it.
+    pub(super) async fn target(
+        &self,
+        slug: &str,
+        viewer: i64,
+    ) -> Result<Option<Target>, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "SELECT a.id, a.author_id FROM articles a WHERE a.slug = $2 AND {VISIBLE}"
+        ))
+        .bind(viewer)
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Target {
+                id: r.try_get("id")?,
+                author_id: r.try_get("author_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The article's id for a write by `user`: not found for a missing article or someone
+    /// else's draft, not owner for someone else's visible article.
+    async fn owned_article(&self, slug: &str, user: i64) -> Result<Owned<i64>, sqlx::Error> {
+        Ok(match self.target(slug, user).await? {
+            None => Owned::NotFound,
+            Some(t) if t.author_id != user => Owned::NotOwner,
+            Some(t) => Owned::Done(t.id),
+        })
     }
 
     /// Creates the article under a slug derived from its title, suffixed when another article
@@ -203,26 +181,32 @@ impl Db {
             let now = now_timestamp();
             let mut tx = self.pool.begin().await?;
             let inserted = sqlx::query(
-                "INSERT INTO articles (slug, author_id, title, description, tag_list, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                "INSERT INTO articles (slug, author_id, title, description, tag_list, status, \
+                                       reading_time_minutes, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
             )
             .bind(&slug)
             .bind(author)
             .bind(&new.title)
             .bind(&new.description)
             .bind(&tag_list)
+            .bind(new.status.as_str())
+            .bind(new.rendered.reading_time_minutes)
             .bind(&now)
             .fetch_one(&mut *tx)
             .await;
             match inserted {
                 Ok(row) => {
                     let id: i64 = row.try_get("id")?;
-                    sqlx::query("INSERT INTO article_bodies (article_id, body) VALUES ($1, $2)")
-                        .bind(id)
-                        .bind(&new.body)
-                        .execute(&mut *tx)
-                        .await?;
-                    link_tags(&mut tx, id, &new.tags).await?;
+                    sqlx::query(
+                        "INSERT INTO article_bodies (article_id, body, body_html) VALUES ($1, $2, $3)",
+                    )
+                    .bind(id)
+                    .bind(&new.body)
+                    .bind(&new.rendered.html)
+                    .execute(&mut *tx)
+                    .await?;
+                    super::tags::link_tags(&mut tx, id, &new.tags).await?;
                     tx.commit().await?;
                     return Ok(slug);
                 }
@@ -235,19 +219,20 @@ impl Db {
         }
     }
 
-    /// Applies `changes` if `user` wrote the article; a new title brings a new slug.
+    /// Applies `changes` if `user` wrote the article; a new title brings a new slug. The status
+    /// changes in the same statement as everything else, so a published article turned back
+    /// into a draft leaves every list, tag count and search at once.
     pub async fn update_article(
         &self,
         slug: &str,
         user: i64,
         changes: &ArticleChanges,
     ) -> Result<Owned<String>, sqlx::Error> {
-        let Some((id, author)) = self.article_owner(slug).await? else {
-            return Ok(Owned::NotFound);
+        let id = match self.owned_article(slug, user).await? {
+            Owned::Done(id) => id,
+            Owned::NotFound => return Ok(Owned::NotFound),
+            Owned::NotOwner => return Ok(Owned::NotOwner),
         };
-        if author != user {
-            return Ok(Owned::NotOwner);
-        }
         let tag_list = changes
             .tags
             .as_ref()
@@ -268,7 +253,9 @@ impl Db {
                 "UPDATE articles SET \
                     slug = COALESCE($2, slug), title = COALESCE($3, title), \
                     description = COALESCE($4, description), \
-                    tag_list = COALESCE($5, tag_list), updated_at = $6 \
+                    tag_list = COALESCE($5, tag_list), updated_at = $6, \
+                    status = COALESCE($8, status), \
+                    reading_time_minutes = COALESCE($9, reading_time_minutes) \
                  WHERE id = $1 AND author_id = $7 RETURNING slug",
             )
             .bind(id)
@@ -278,23 +265,28 @@ impl Db {
             .bind(tag_list.as_deref())
             .bind(now_timestamp())
             .bind(user)
+            .bind(changes.status.map(ArticleStatus::as_str))
+            .bind(changes.body.as_ref().map(|(_, r)| r.reading_time_minutes))
             .fetch_optional(&mut *tx)
             .await;
             match updated {
                 Ok(Some(row)) => {
-                    if let Some(body) = &changes.body {
-                        sqlx::query("UPDATE article_bodies SET body = $2 WHERE article_id = $1")
-                            .bind(id)
-                            .bind(body)
-                            .execute(&mut *tx)
-                            .await?;
+                    if let Some((body, rendered)) = &changes.body {
+                        sqlx::query(
+                            "UPDATE article_bodies SET body = $2, body_html = $3 WHERE article_id = $1",
+                        )
+                        .bind(id)
+                        .bind(body)
+                        .bind(&rendered.html)
+                        .execute(&mut *tx)
+                        .await?;
                     }
                     if let Some(tags) = &changes.tags {
                         sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
                             .bind(id)
                             .execute(&mut *tx)
                             .await?;
-                        link_tags(&mut tx, id, tags).await?;
+                        super::tags::link_tags(&mut tx, id, tags).await?;
                     }
                     tx.commit().await?;
                     return Ok(Owned::Done(row.try_get("slug")?));
@@ -310,12 +302,11 @@ impl Db {
     }
 
     pub async fn delete_article(&self, slug: &str, user: i64) -> Result<Owned<()>, sqlx::Error> {
-        let Some((id, author)) = self.article_owner(slug).await? else {
-            return Ok(Owned::NotFound);
+        let id = match self.owned_article(slug, user).await? {
+            Owned::Done(id) => id,
+            Owned::NotFound => return Ok(Owned::NotFound),
+            Owned::NotOwner => return Ok(Owned::NotOwner),
         };
-        if author != user {
-            return Ok(Owned::NotOwner);
-        }
         sqlx::query("DELETE FROM articles WHERE id = $1 AND author_id = $2")
             .bind(id)
             .bind(user)
@@ -325,12 +316,12 @@ impl Db {
     }
 
     /// Idempotent; the count is kept by a trigger in the same statement, so concurrent
-    /// favorites of one article all count.
+    /// favorites of one article all count. Someone else's draft is not there to favorite.
     pub async fn favorite(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO favorites (user_id, article_id) SELECT $1, id FROM articles WHERE slug = $2 \
-             ON CONFLICT (user_id, article_id) DO NOTHING",
-        )
+        sqlx::query(&format!(
+            "INSERT INTO favorites (user_id, article_id) SELECT $1, a.id FROM articles a \
+             WHERE a.slug = $2 AND {VISIBLE} ON CONFLICT (user_id, article_id) DO NOTHING"
+        ))
         .bind(user)
         .bind(slug)
         .execute(&self.pool)
@@ -350,49 +341,40 @@ impl Db {
         .map(|_| ())
     }
 
-    /// Tags in use, alphabetical: one index probe per tag, whatever the number of articles.
-    pub async fn tags(&self) -> Result<Vec<String>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT t.name FROM tags t \
-             WHERE EXISTS (SELECT 1 FROM article_tags at WHERE at.tag_id = t.id) ORDER BY t.name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| r.try_get("name")).collect()
+    /// Renders the bodies stored before Markdown rendering existed, in batches; returns how many.
+    /// New and edited bodies are rendered when written, so this finds work once, after the
+    /// upgrade that added rendering.
+    pub async fn render_pending_bodies(&self) -> Result<u64, sqlx::Error> {
+        const BATCH: i64 = 200;
+        let mut rendered = 0;
+        loop {
+            let rows = sqlx::query(
+                "SELECT article_id, body FROM article_bodies WHERE body_html IS NULL LIMIT $1",
+            )
+            .bind(BATCH)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(rendered);
+            }
+            let mut tx = self.pool.begin().await?;
+            for row in &rows {
+                let id: i64 = row.try_get("article_id")?;
+                let body: String = row.try_get("body")?;
+                let out = render_article(&body);
+                sqlx::query("UPDATE article_bodies SET body_html = $2 WHERE article_id = $1")
+                    .bind(id)
+                    .bind(&out.html)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE articles SET reading_time_minutes = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(out.reading_time_minutes)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            rendered += rows.len() as u64;
+        }
     }
-}
-
-/// Records the article's tags for filtering: two statements whatever the number of tags.
-async fn link_tags(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    article_id: i64,
-    tags: &[String],
-) -> Result<(), sqlx::Error> {
-    if tags.is_empty() {
-        return Ok(());
-    }
-    let values = (1..=tags.len())
-        .map(|i| format!("(${i})"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let insert_sql =
-        format!("INSERT INTO tags (name) VALUES {values} ON CONFLICT (name) DO NOTHING");
-    let mut insert = sqlx::query(&insert_sql);
-    for t in tags {
-        insert = insert.bind(t.as_str());
-    }
-    insert.execute(&mut **tx).await?;
-    let names = (2..2 + tags.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let link_sql = format!(
-        "INSERT INTO article_tags (article_id, tag_id) SELECT $1, id FROM tags WHERE name IN ({names})"
-    );
-    let mut link = sqlx::query(&link_sql).bind(article_id);
-    for t in tags {
-        link = link.bind(t.as_str());
-    }
-    link.execute(&mut **tx).await?;
-    Ok(())
 }

@@ -1,59 +1,98 @@
+//! Comments and their threads.
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::Db;
+use super::articles::VISIBLE;
+use super::lists::Page;
+use super::{Db, is_foreign_key_violation};
+use crate::domain::markdown::render_comment;
 use crate::domain::now_timestamp;
 use crate::domain::views::{Comment, Profile};
 
-pub enum CommentDeletion {
-    Deleted,
+/// A comment to write: the Markdown and its rendering.
+pub struct CommentText {
+    pub body: String,
+    pub html: String,
+}
+
+pub enum CommentWrite {
+    Done(Box<Comment>),
+    ArticleNotFound,
+    /// The comment answered is not a live comment on the same article.
+    ParentNotFound,
+}
+
+/// The outcome of a change aimed at one comment.
+pub enum CommentChange<T> {
+    Done(T),
     ArticleNotFound,
     CommentNotFound,
     NotAuthor,
 }
 
 /// Comment columns; `$1` is the viewer (NULL when anonymous) for the author's `following` flag.
-const COMMENT_COLUMNS: &str = "c.id, c.created_at, c.updated_at, c.body, u.username, u.bio, u.image, \
+const COMMENT_COLUMNS: &str = "c.id, c.created_at, c.updated_at, c.body, c.body_html, \
+     c.parent_id, c.deleted_at, u.username, u.bio, u.image, \
      CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = c.author_id) \
           THEN 1 ELSE 0 END AS following";
 
+/// A deleted comment kept for its replies shows neither body nor author.
 fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
-    Ok(Comment {
-        id: row.try_get("id")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        body: row.try_get("body")?,
-        author: Profile {
+    let deleted = row.try_get::<Option<String>, _>("deleted_at")?.is_some();
+    let author = if deleted {
+        None
+    } else {
+        Some(Profile {
             username: row.try_get("username")?,
             bio: row.try_get("bio")?,
             image: row.try_get("image")?,
             following: row.try_get::<i64, _>("following")? == 1,
+        })
+    };
+    Ok(Comment {
+        id: row.try_get("id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        body: if deleted { None } else { row.try_get("body")? },
+        body_html: if deleted {
+            None
+        } else {
+            row.try_get("body_html")?
         },
+        parent_id: row.try_get("parent_id")?,
+        deleted,
+        author,
     })
 }
 
 impl Db {
-    /// The article's comments, oldest first; `None` when the article does not exist.
+    /// A page of the article's comments, oldest first, so a reply always follows the comment it
+    /// answers; `None` when the article does not exist or is someone else's draft.
     pub async fn comments(
         &self,
         slug: &str,
         viewer: Option<i64>,
+        page: Page,
     ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
         // Starting from the article with LEFT JOINs, one query tells "no such article" (no row)
-        // from "no comments yet" (one row of NULLs).
+        // from "no comments yet" (one row of NULLs); only a page past the end needs a second.
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM articles a \
              LEFT JOIN comments c ON c.article_id = a.id \
              LEFT JOIN users u ON u.id = c.author_id \
-             WHERE a.slug = $2 ORDER BY c.id"
+             WHERE a.slug = $2 AND {VISIBLE} ORDER BY c.id LIMIT $3 OFFSET $4"
         );
         let rows = sqlx::query(&sql)
             .bind(viewer)
             .bind(slug)
+            .bind(page.limit)
+            .bind(page.offset)
             .fetch_all(&self.pool)
             .await?;
         if rows.is_empty() {
-            return Ok(None);
+            let exists = page.offset > 0 && self.article(slug, viewer).await?.is_some();
+            return Ok(exists.then(Vec::new));
         }
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -64,64 +103,193 @@ impl Db {
         Ok(Some(out))
     }
 
-    /// `None` when the article does not exist.
-    pub async fn add_comment(
-        &self,
-        slug: &str,
-        author: i64,
-        body: &str,
-    ) -> Result<Option<Comment>, sqlx::Error> {
-        let inserted = sqlx::query(
-            "INSERT INTO comments (article_id, author_id, body, created_at, updated_at) \
-             SELECT id, $1, $2, $3, $3 FROM articles WHERE slug = $4 RETURNING id",
-        )
-        .bind(author)
-        .bind(body)
-        .bind(now_timestamp())
-        .bind(slug)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = inserted else { return Ok(None) };
-        let id: i64 = row.try_get("id")?;
+    async fn comment_view(&self, id: i64, viewer: i64) -> Result<Comment, sqlx::Error> {
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $2"
         );
         let row = sqlx::query(&sql)
-            .bind(author)
+            .bind(viewer)
             .bind(id)
             .fetch_one(&self.pool)
             .await?;
-        comment(&row).map(Some)
+        comment(&row)
     }
 
-    pub async fn delete_comment(
+    /// Comments on an article `author` can see; a reply must answer a live comment on the same
+    /// article (checked in the insert itself, so a parent deleted meanwhile is caught too).
+    pub async fn add_comment(
+        &self,
+        slug: &str,
+        author: i64,
+        text: &CommentText,
+        parent: Option<i64>,
+    ) -> Result<CommentWrite, sqlx::Error> {
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO comments (article_id, author_id, body, body_html, parent_id, created_at, updated_at) \
+             SELECT a.id, $1, $3, $4, $5, $6, $6 FROM articles a WHERE a.slug = $2 AND {VISIBLE} \
+             AND ($5 IS NULL OR EXISTS (SELECT 1 FROM comments p \
+                  WHERE p.id = $5 AND p.article_id = a.id AND p.deleted_at IS NULL)) \
+             RETURNING id"
+        ))
+        .bind(author)
+        .bind(slug)
+        .bind(&text.body)
+        .bind(&text.html)
+        .bind(parent)
+        .bind(now_timestamp())
+        .fetch_optional(&self.pool)
+        .await;
+        let row = match inserted {
+            Ok(Some(row)) => row,
+            Ok(None) if parent.is_some() && self.target(slug, author).await?.is_some() => {
+                return Ok(CommentWrite::ParentNotFound);
+            }
+            Ok(None) => return Ok(CommentWrite::ArticleNotFound),
+            Err(e) if parent.is_some() && is_foreign_key_violation(&e) => {
+                return Ok(CommentWrite::ParentNotFound);
+            }
+            Err(e) => return Err(e),
+        };
+        let comment = self.comment_view(row.try_get("id")?, author).await?;
+        Ok(CommentWrite::Done(Box::new(comment)))
+    }
+
+    /// Where a change by `user` to comment `id` stands; `Done` holds the comment's parent.
+    async fn own_comment(
         &self,
         slug: &str,
         id: i64,
         user: i64,
-    ) -> Result<CommentDeletion, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT c.author_id FROM articles a \
-             LEFT JOIN comments c ON c.article_id = a.id AND c.id = $2 WHERE a.slug = $1",
-        )
+    ) -> Result<CommentChange<Option<i64>>, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "SELECT c.id, c.author_id, c.parent_id FROM articles a \
+             LEFT JOIN comments c ON c.article_id = a.id AND c.id = $3 AND c.deleted_at IS NULL \
+             WHERE a.slug = $2 AND {VISIBLE}"
+        ))
+        .bind(user)
         .bind(slug)
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
-            return Ok(CommentDeletion::ArticleNotFound);
+            return Ok(CommentChange::ArticleNotFound);
         };
-        match row.try_get::<Option<i64>, _>("author_id")? {
-            None => Ok(CommentDeletion::CommentNotFound),
-            Some(author) if author != user => Ok(CommentDeletion::NotAuthor),
-            Some(_) => {
-                sqlx::query("DELETE FROM comments WHERE id = $1 AND author_id = $2")
-                    .bind(id)
-                    .bind(user)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(CommentDeletion::Deleted)
+        Ok(match row.try_get::<Option<i64>, _>("author_id")? {
+            None => CommentChange::CommentNotFound,
+            Some(author) if author != user => CommentChange::NotAuthor,
+            Some(_) => CommentChange::Done(row.try_get("parent_id")?),
+        })
+    }
+
+    /// Replaces the body of one's own comment; `updatedAt` moves.
+    pub async fn edit_comment(
+        &self,
+        slug: &str,
+        id: i64,
+        user: i64,
+        text: &CommentText,
+    ) -> Result<CommentChange<Comment>, sqlx::Error> {
+        match self.own_comment(slug, id, user).await? {
+            CommentChange::Done(_) => {}
+            CommentChange::ArticleNotFound => return Ok(CommentChange::ArticleNotFound),
+            CommentChange::CommentNotFound => return Ok(CommentChange::CommentNotFound),
+            CommentChange::NotAuthor => return Ok(CommentChange::NotAuthor),
+        }
+        let updated = sqlx::query(
+            "UPDATE comments SET body = $3, body_html = $4, updated_at = $5 \
+             WHERE id = $1 AND author_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .bind(user)
+        .bind(&text.body)
+        .bind(&text.html)
+        .bind(now_timestamp())
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(CommentChange::CommentNotFound);
+        }
+        Ok(CommentChange::Done(self.comment_view(id, user).await?))
+    }
+
+    /// Deletes one's own comment. One with replies stays as a tombstone so the thread holds
+    /// together; deleting the last reply of a tombstone removes the tombstone too, up the thread.
+    pub async fn delete_comment(
+        &self,
+        slug: &str,
+        id: i64,
+        user: i64,
+    ) -> Result<CommentChange<()>, sqlx::Error> {
+        let mut parent = match self.own_comment(slug, id, user).await? {
+            CommentChange::Done(parent) => parent,
+            CommentChange::ArticleNotFound => return Ok(CommentChange::ArticleNotFound),
+            CommentChange::CommentNotFound => return Ok(CommentChange::CommentNotFound),
+            CommentChange::NotAuthor => return Ok(CommentChange::NotAuthor),
+        };
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query(
+            "DELETE FROM comments WHERE id = $1 AND author_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = $1)",
+        )
+        .bind(id)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        if deleted.rows_affected() == 0 {
+            sqlx::query(
+                "UPDATE comments SET deleted_at = $3, body = '', body_html = NULL \
+                 WHERE id = $1 AND author_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(user)
+            .bind(now_timestamp())
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            while let Some(tombstone) = parent {
+                parent = sqlx::query(
+                    "DELETE FROM comments WHERE id = $1 AND deleted_at IS NOT NULL \
+                     AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = $1) \
+                     RETURNING parent_id",
+                )
+                .bind(tombstone)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("parent_id"))
+                .transpose()?
+                .flatten();
             }
+        }
+        tx.commit().await?;
+        Ok(CommentChange::Done(()))
+    }
+
+    /// Renders comment bodies stored before Markdown rendering existed, in batches.
+    pub async fn render_pending_comments(&self) -> Result<u64, sqlx::Error> {
+        const BATCH: i64 = 500;
+        let mut rendered = 0;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, body FROM comments \
+                 WHERE body_html IS NULL AND deleted_at IS NULL LIMIT $1",
+            )
+            .bind(BATCH)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(rendered);
+            }
+            let mut tx = self.pool.begin().await?;
+            for row in &rows {
+                let body: String = row.try_get("body")?;
+                sqlx::query("UPDATE comments SET body_html = $2 WHERE id = $1")
+                    .bind(row.try_get::<i64, _>("id")?)
+                    .bind(render_comment(&body))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            rendered += rows.len() as u64;
         }
     }
 }

@@ -4,8 +4,13 @@
 //! per-connection set-up below.
 
 pub mod articles;
+pub mod bookmarks;
+pub mod claps;
 pub mod comments;
+pub mod lists;
 pub mod profiles;
+mod search;
+pub mod tags;
 pub mod users;
 
 use std::path::Path;
@@ -157,6 +162,11 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// True when `e` is a foreign-key violation (what it pointed at was deleted meanwhile).
+pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
 /// SQL text with numbered `$n` parameters, for queries whose filters vary.
 pub(crate) struct Sql {
     pub text: String,
@@ -169,6 +179,11 @@ impl Sql {
             text: text.to_string(),
             params: params_used,
         }
+    }
+
+    /// The number of the last parameter taken, for referring to it again.
+    pub fn params(&self) -> usize {
+        self.params
     }
 
     /// Appends `fragment`, replacing each `{}` with the next parameter number.

@@ -1,0 +1,65 @@
+//! What a reader searched for. Any text is a valid query: only its words (runs of letters and
+//! digits, in any script) count, so neither engine's query syntax can be reached through it and
+//! quotes, operators or unbalanced parentheses are just separators.
+
+/// Words beyond this many are ignored: they cannot narrow a match much further, and each one
+/// costs an index probe.
+const MAX_TERMS: usize = 16;
+/// Longer words are cut; no indexed word is longer than a tag or a title.
+const MAX_TERM_CHARS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    terms: Vec<String>,
+}
+
+impl SearchQuery {
+    /// `None` for a query without words (blank, or only punctuation): it matches nothing.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let terms: Vec<String> = raw
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(MAX_TERMS)
+            .map(|w| {
+                w.chars()
+                    .take(MAX_TERM_CHARS)
+                    .flat_map(char::to_lowercase)
+                    .collect()
+            })
+            .collect();
+        (!terms.is_empty()).then_some(Self { terms })
+    }
+
+    /// The words, lower-cased; an article matches when it has a word starting with each of them,
+    /// so `러스트` finds `러스트로` (Korean attaches particles to words) and `rust` finds `rustacean`.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SearchQuery;
+
+    fn terms(raw: &str) -> Vec<String> {
+        SearchQuery::parse(raw).map(|q| q.terms).unwrap_or_default()
+    }
+
+    #[test]
+    fn words_in_any_script_survive_and_syntax_does_not() {
+        assert_eq!(terms("Rust AND (web"), ["rust", "and", "web"]);
+        assert_eq!(terms("\"quoted\" -not* a:b"), ["quoted", "not", "a", "b"]);
+        assert_eq!(
+            terms("러스트로 만드는 블로그"),
+            ["러스트로", "만드는", "블로그"]
+        );
+        assert_eq!(terms("  "), Vec::<String>::new());
+        assert_eq!(terms("*** ()) \"'"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn long_queries_are_bounded() {
+        assert_eq!(terms(&"word ".repeat(400)).len(), 16);
+        assert_eq!(terms(&"x".repeat(2000))[0].chars().count(), 64);
+    }
+}

@@ -1,0 +1,35 @@
+//! Bookmarks: a reader's reading list (listed by `lists`).
+
+use super::Db;
+use super::articles::VISIBLE;
+use crate::domain::now_timestamp;
+
+impl Db {
+    /// Idempotent: saving again keeps the first save's place in the list. Someone else's draft
+    /// is not there to save.
+    pub async fn bookmark(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(&format!(
+            "INSERT INTO bookmarks (user_id, article_id, created_at) \
+             SELECT $1, a.id, $3 FROM articles a WHERE a.slug = $2 AND {VISIBLE} \
+             ON CONFLICT (user_id, article_id) DO NOTHING"
+        ))
+        .bind(user)
+        .bind(slug)
+        .bind(now_timestamp())
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn unbookmark(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "DELETE FROM bookmarks WHERE user_id = $1 \
+             AND article_id IN (SELECT id FROM articles WHERE slug = $2)",
+        )
+        .bind(user)
+        .bind(slug)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+}
