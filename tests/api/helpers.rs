@@ -82,6 +82,11 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
 
 /// Starts the server without waiting for its database.
 pub async fn spawn_with(settings: Settings) -> TestApp {
+    // The server's warnings and errors (a 500's cause) show in a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn")
+        .try_init();
     let application = Application::build(&settings).await.expect("app builds");
     let base = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped(std::future::pending()));
@@ -192,6 +197,35 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["article"]["slug"].as_str().unwrap().to_string()
+    }
+}
+
+impl TestApp {
+    /// Creates an article from `fields` on top of a valid title, description and body; returns
+    /// the article as answered.
+    pub async fn create_article_with(&self, token: &str, fields: Value) -> Value {
+        let mut article =
+            json!({"title": "A title", "description": "about it", "body": "the text"});
+        for (k, v) in fields.as_object().expect("fields are an object") {
+            article[k] = v.clone();
+        }
+        let (status, body) = self
+            .post("/api/articles", Some(token), json!({ "article": article }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["article"].clone()
+    }
+
+    /// The slugs of a list answer, in order.
+    pub async fn slugs(&self, path: &str, token: Option<&str>) -> Vec<String> {
+        let (status, body) = self.get(path, token).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["slug"].as_str().unwrap().to_string())
+            .collect()
     }
 }
 

@@ -4,13 +4,20 @@
 mod helpers;
 
 mod articles;
+mod bookmarks;
+mod claps;
 mod commands;
 mod comments;
 mod concurrency;
 mod deploy_files;
+mod drafts;
 mod errors;
+mod markdown;
 mod operations;
 mod profiles;
 mod proxy;
+mod search;
 mod shutdown;
+mod tags;
+mod threads;
 mod users;

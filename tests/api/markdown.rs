@@ -1,0 +1,110 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::engine_tests;
+use crate::helpers::{Engine, spawn_app};
+
+engine_tests!(
+    article_bodies_are_rendered_and_sanitized_when_written,
+    comment_bodies_render_without_images_or_headings,
+    reading_time_counts_words_and_korean_characters,
+);
+
+async fn article_bodies_are_rendered_and_sanitized_when_written(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("writer").await;
+    let body = "# Dragons\n\nThey are **big**.<script>alert(1)</script>\n\n\
+                [site](https://example.com) [bad](javascript:alert(1))\n\n\
+                | a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~\n\n<img src=x onerror=alert(1)>";
+    let article = app.create_article_with(&token, json!({"body": body})).await;
+    assert_eq!(
+        article["body"], body,
+        "the Markdown source is kept as written"
+    );
+    let html = article["bodyHtml"].as_str().unwrap();
+    for wanted in [
+        "<h1>Dragons</h1>",
+        "<strong>big</strong>",
+        r#"<a href="https://example.com" rel="nofollow noopener">site</a>"#,
+        "<table>",
+        "<del>old</del>",
+    ] {
+        assert!(html.contains(wanted), "{wanted} missing from {html}");
+    }
+    for unwanted in ["<script", "alert(1)</", "javascript:", "onerror"] {
+        assert!(!html.contains(unwanted), "{unwanted} survived in {html}");
+    }
+
+    let slug = article["slug"].as_str().unwrap();
+    let (_, list) = app.get("/api/articles", None).await;
+    assert!(
+        list["articles"][0].get("bodyHtml").is_none(),
+        "lists carry no bodies"
+    );
+    let (_, updated) = app
+        .put(
+            &format!("/api/articles/{slug}"),
+            Some(&token),
+            json!({"article": {"body": "*new*"}}),
+        )
+        .await;
+    assert_eq!(updated["article"]["bodyHtml"], "<p><em>new</em></p>\n");
+    let (_, read) = app.get(&format!("/api/articles/{slug}"), None).await;
+    assert_eq!(read["article"]["bodyHtml"], "<p><em>new</em></p>\n");
+}
+
+async fn comment_bodies_render_without_images_or_headings(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("writer").await;
+    let slug = app.create_article(&token, "Commented", &[]).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&token),
+            json!({"comment": {"body": "# Loud\n\n![cat](https://example.com/cat.png) **agreed** <a href=\"javascript:x()\">x</a>"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let html = body["comment"]["bodyHtml"].as_str().unwrap();
+    assert!(html.contains("<strong>agreed</strong>"), "{html}");
+    for unwanted in ["<h1", "<img", "javascript:"] {
+        assert!(!html.contains(unwanted), "{unwanted} survived in {html}");
+    }
+}
+
+async fn reading_time_counts_words_and_korean_characters(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("writer").await;
+    let english = "word ".repeat(2650);
+    let korean = "가나다라마 ".repeat(500);
+    let a = app
+        .create_article_with(&token, json!({"title": "Long English", "body": english}))
+        .await;
+    let b = app
+        .create_article_with(&token, json!({"title": "Long Korean", "body": korean}))
+        .await;
+    let c = app
+        .create_article_with(&token, json!({"title": "Short", "body": "Hi."}))
+        .await;
+    assert_eq!(
+        [&a, &b, &c].map(|x| x["readingTimeMinutes"].clone()),
+        [json!(10), json!(5), json!(1)]
+    );
+    let (_, list) = app.get("/api/articles", None).await;
+    let minutes: Vec<_> = list["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["readingTimeMinutes"].clone())
+        .collect();
+    assert_eq!(minutes, [json!(1), json!(5), json!(10)]);
+    let slug = c["slug"].as_str().unwrap();
+    let (_, updated) = app
+        .put(
+            &format!("/api/articles/{slug}"),
+            Some(&token),
+            json!({"article": {"body": english}}),
+        )
+        .await;
+    assert_eq!(updated["article"]["readingTimeMinutes"], 10);
+}
