@@ -48,7 +48,7 @@ async fn reading_list_is_most_recently_saved_first(engine: Engine) {
     assert_eq!(
         app.slugs("/api/user/bookmarks?limit=1&offset=1", Some(&reader))
             .await,
-        [newer.clone()]
+        [newer.as_str()]
     );
 
     let (status, body) = app
@@ -128,7 +128,7 @@ async fn articles_that_become_drafts_drop_out_of_reading_lists(engine: Engine) {
     assert_eq!(body["articlesCount"], 1);
     assert_eq!(
         app.slugs("/api/user/bookmarks", Some(&reader)).await,
-        [kept.clone()]
+        [kept.as_str()]
     );
     // Published again, it is back where it was.
     app.put(

@@ -172,7 +172,7 @@ async fn published_at_is_stamped_once_and_orders_the_lists(engine: Engine) {
         .unwrap()
         .to_string();
     let newer = app.create_article(&author, "Written second", &[]).await;
-    assert_eq!(app.slugs("/api/articles", None).await, [newer.clone()]);
+    assert_eq!(app.slugs("/api/articles", None).await, [newer.as_str()]);
 
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (_, body) = app
