@@ -2,12 +2,13 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::engine_tests;
-use crate::helpers::{Engine, spawn_app};
+use crate::helpers::{Engine, fresh_database, settings, spawn_app, spawn_with};
 
 engine_tests!(
     article_bodies_are_rendered_and_sanitized_when_written,
     comment_bodies_render_without_images_or_headings,
     reading_time_counts_words_and_korean_characters,
+    bodies_stored_before_rendering_are_rendered_at_start,
 );
 
 async fn article_bodies_are_rendered_and_sanitized_when_written(engine: Engine) {
@@ -107,4 +108,67 @@ async fn reading_time_counts_words_and_korean_characters(engine: Engine) {
         )
         .await;
     assert_eq!(updated["article"]["readingTimeMinutes"], 10);
+}
+
+/// A site upgraded from a release without rendering has bodies without HTML: the next start
+/// renders them once, with their reading time.
+async fn bodies_stored_before_rendering_are_rendered_at_start(engine: Engine) {
+    use sqlx::Connection;
+    let url = fresh_database(engine).await;
+    let first = spawn_with(settings(&url, &[])).await;
+    first.wait_ready().await;
+    let token = first.register("writer").await;
+    let slug = first
+        .create_article_with(
+            &token,
+            json!({"body": format!("**old** {}", "word ".repeat(530))}),
+        )
+        .await["slug"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, comment) = first
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&token),
+            json!({"comment": {"body": "*hi*"}}),
+        )
+        .await;
+    assert_eq!(comment["comment"]["bodyHtml"], "<p><em>hi</em></p>\n");
+
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(&url).await.unwrap();
+    for sql in [
+        "UPDATE article_bodies SET body_html = NULL",
+        "UPDATE articles SET reading_time_minutes = 1",
+        "UPDATE comments SET body_html = NULL",
+    ] {
+        sqlx::query(sql).execute(&mut db).await.unwrap();
+    }
+    let (_, before) = first.get(&format!("/api/articles/{slug}"), None).await;
+    assert_eq!(before["article"]["bodyHtml"], serde_json::Value::Null);
+
+    let second = spawn_with(settings(&url, &[])).await;
+    second.wait_ready().await;
+    for _ in 0..100 {
+        let (_, after) = second.get(&format!("/api/articles/{slug}"), None).await;
+        let (_, comments) = second
+            .get(&format!("/api/articles/{slug}/comments"), None)
+            .await;
+        if after["article"]["bodyHtml"].is_string()
+            && comments["comments"][0]["bodyHtml"].is_string()
+        {
+            assert!(
+                after["article"]["bodyHtml"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("<p><strong>old</strong>")
+            );
+            assert_eq!(after["article"]["readingTimeMinutes"], 2);
+            assert_eq!(comments["comments"][0]["bodyHtml"], "<p><em>hi</em></p>\n");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("stored bodies were not rendered at start");
 }
