@@ -132,15 +132,10 @@ async fn prepare_database(db: Db, health: Arc<Health>) {
 /// Renders the Markdown of articles and comments stored before rendering existed. Readers see
 /// `bodyHtml: null` on those until this finishes; a failure is retried at the next start.
 async fn render_pending(db: &Db) {
-    match (
-        db.render_pending_bodies().await,
-        db.render_pending_comments().await,
-    ) {
-        (Ok(0), Ok(0)) => {}
-        (Ok(articles), Ok(comments)) => {
-            tracing::info!(articles, comments, "rendered stored Markdown")
-        }
-        (Err(e), _) | (_, Err(e)) => {
+    match db.render_pending().await {
+        Ok((0, 0)) => {}
+        Ok((articles, comments)) => tracing::info!(articles, comments, "rendered stored Markdown"),
+        Err(e) => {
             tracing::warn!(error = %e, "rendering stored Markdown failed; retried at next start")
         }
     }

@@ -20,18 +20,17 @@ impl SearchQuery {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .take(MAX_TERMS)
-            .map(|w| {
-                w.chars()
-                    .take(MAX_TERM_CHARS)
-                    .flat_map(char::to_lowercase)
-                    .collect()
-            })
+            // Case is left to the engine, which folds the query as it folded the indexed text:
+            // lower-casing here could disagree with it (Rust turns `İ` into `i` plus a combining
+            // dot, PostgreSQL into a plain `i`, so `İstanbul` could not find itself).
+            .map(|w| w.chars().take(MAX_TERM_CHARS).collect())
             .collect();
         (!terms.is_empty()).then_some(Self { terms })
     }
 
-    /// The words, lower-cased; an article matches when it has a word starting with each of them,
-    /// so `러스트` finds `러스트로` (Korean attaches particles to words) and `rust` finds `rustacean`.
+    /// The words as typed; an article matches when it has a word starting with each of them,
+    /// whatever the case, so `러스트` finds `러스트로` (Korean attaches particles to words) and
+    /// `Rust` finds `rustacean`.
     pub fn terms(&self) -> &[String] {
         &self.terms
     }
@@ -47,7 +46,7 @@ mod tests {
 
     #[test]
     fn words_in_any_script_survive_and_syntax_does_not() {
-        assert_eq!(terms("Rust AND (web"), ["rust", "and", "web"]);
+        assert_eq!(terms("Rust AND (web"), ["Rust", "AND", "web"]);
         assert_eq!(terms("\"quoted\" -not* a:b"), ["quoted", "not", "a", "b"]);
         assert_eq!(
             terms("러스트로 만드는 블로그"),

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 
 use super::{Db, Sql, is_unique_violation};
 use crate::domain::article::{ArticleStatus, slug_candidate, slugify};
-use crate::domain::markdown::{RenderedArticle, render_article};
+use crate::domain::markdown::RenderedArticle;
 use crate::domain::now_timestamp;
 use crate::domain::views::{Article, Profile};
 
@@ -330,51 +330,24 @@ impl Db {
     }
 
     pub async fn unfavorite(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "DELETE FROM favorites WHERE user_id = $1 \
-             AND article_id IN (SELECT id FROM articles WHERE slug = $2)",
-        )
+        self.unmark("favorites", user, slug).await
+    }
+
+    /// Removes `user`'s row from a per-reader `table` (favorites, bookmarks) for the article.
+    pub(super) async fn unmark(
+        &self,
+        table: &'static str,
+        user: i64,
+        slug: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE user_id = $1 \
+             AND article_id IN (SELECT id FROM articles WHERE slug = $2)"
+        ))
         .bind(user)
         .bind(slug)
         .execute(&self.pool)
         .await
         .map(|_| ())
-    }
-
-    /// Renders the bodies stored before Markdown rendering existed, in batches; returns how many.
-    /// New and edited bodies are rendered when written, so this finds work once, after the
-    /// upgrade that added rendering.
-    pub async fn render_pending_bodies(&self) -> Result<u64, sqlx::Error> {
-        const BATCH: i64 = 200;
-        let mut rendered = 0;
-        loop {
-            let rows = sqlx::query(
-                "SELECT article_id, body FROM article_bodies WHERE body_html IS NULL LIMIT $1",
-            )
-            .bind(BATCH)
-            .fetch_all(&self.pool)
-            .await?;
-            if rows.is_empty() {
-                return Ok(rendered);
-            }
-            let mut tx = self.pool.begin().await?;
-            for row in &rows {
-                let id: i64 = row.try_get("article_id")?;
-                let body: String = row.try_get("body")?;
-                let out = render_article(&body);
-                sqlx::query("UPDATE article_bodies SET body_html = $2 WHERE article_id = $1")
-                    .bind(id)
-                    .bind(&out.html)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE articles SET reading_time_minutes = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(out.reading_time_minutes)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            rendered += rows.len() as u64;
-        }
     }
 }

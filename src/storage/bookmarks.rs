@@ -22,14 +22,6 @@ impl Db {
     }
 
     pub async fn unbookmark(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "DELETE FROM bookmarks WHERE user_id = $1 \
-             AND article_id IN (SELECT id FROM articles WHERE slug = $2)",
-        )
-        .bind(user)
-        .bind(slug)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+        self.unmark("bookmarks", user, slug).await
     }
 }

@@ -6,7 +6,6 @@ use sqlx::any::AnyRow;
 use super::articles::VISIBLE;
 use super::lists::Page;
 use super::{Db, is_foreign_key_violation};
-use crate::domain::markdown::render_comment;
 use crate::domain::now_timestamp;
 use crate::domain::views::{Comment, Profile};
 
@@ -262,34 +261,5 @@ impl Db {
         }
         tx.commit().await?;
         Ok(CommentChange::Done(()))
-    }
-
-    /// Renders comment bodies stored before Markdown rendering existed, in batches.
-    pub async fn render_pending_comments(&self) -> Result<u64, sqlx::Error> {
-        const BATCH: i64 = 500;
-        let mut rendered = 0;
-        loop {
-            let rows = sqlx::query(
-                "SELECT id, body FROM comments \
-                 WHERE body_html IS NULL AND deleted_at IS NULL LIMIT $1",
-            )
-            .bind(BATCH)
-            .fetch_all(&self.pool)
-            .await?;
-            if rows.is_empty() {
-                return Ok(rendered);
-            }
-            let mut tx = self.pool.begin().await?;
-            for row in &rows {
-                let body: String = row.try_get("body")?;
-                sqlx::query("UPDATE comments SET body_html = $2 WHERE id = $1")
-                    .bind(row.try_get::<i64, _>("id")?)
-                    .bind(render_comment(&body))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            rendered += rows.len() as u64;
-        }
     }
 }

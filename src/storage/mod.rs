@@ -9,6 +9,7 @@ pub mod claps;
 pub mod comments;
 pub mod lists;
 pub mod profiles;
+mod rendering;
 mod search;
 pub mod tags;
 pub mod users;

@@ -1,8 +1,8 @@
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::engine_tests;
-use crate::helpers::{Engine, spawn_app};
+use crate::helpers::{Engine, slugs, spawn_app};
 
 engine_tests!(
     article_lifecycle,
@@ -15,15 +15,6 @@ engine_tests!(
     favorites_count_and_are_idempotent,
     bad_paging_values_are_422,
 );
-
-fn slugs(body: &Value) -> Vec<String> {
-    body["articles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_string())
-        .collect()
-}
 
 async fn article_lifecycle(engine: Engine) {
     let app = spawn_app(engine).await;

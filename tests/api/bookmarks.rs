@@ -85,21 +85,19 @@ async fn bookmarked_is_per_viewer_and_per_article(engine: Engine) {
         json!({}),
     )
     .await;
-    let flags = |token: Option<String>| {
-        let app = &app;
-        async move {
-            let (_, body) = app.get("/api/articles", token.as_deref()).await;
-            body["articles"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["bookmarked"].clone())
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(flags(Some(ann.clone())).await, [json!(false), json!(true)]);
-    assert_eq!(flags(Some(bob.clone())).await, [json!(false), json!(false)]);
-    assert_eq!(flags(None).await, [json!(false), json!(false)]);
+    let flags = ["bookmarked"];
+    assert_eq!(
+        app.list_fields(Some(&ann), &flags).await,
+        [json!([false]), json!([true])]
+    );
+    assert_eq!(
+        app.list_fields(Some(&bob), &flags).await,
+        [json!([false]), json!([false])]
+    );
+    assert_eq!(
+        app.list_fields(None, &flags).await,
+        [json!([false]), json!([false])]
+    );
     let (_, body) = app.get(&format!("/api/articles/{first}"), Some(&ann)).await;
     assert_eq!(body["article"]["bookmarked"], true);
 }

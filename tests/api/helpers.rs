@@ -220,13 +220,33 @@ impl TestApp {
     pub async fn slugs(&self, path: &str, token: Option<&str>) -> Vec<String> {
         let (status, body) = self.get(path, token).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        slugs(&body)
+    }
+}
+
+impl TestApp {
+    /// `fields` of each article of `GET /api/articles` as `token` sees them, one array per
+    /// article, in order: for per-viewer checks.
+    pub async fn list_fields(&self, token: Option<&str>, fields: &[&str]) -> Vec<Value> {
+        let (status, body) = self.get("/api/articles", token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
         body["articles"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|a| a["slug"].as_str().unwrap().to_string())
+            .map(|a| fields.iter().map(|f| a[*f].clone()).collect())
             .collect()
     }
+}
+
+/// The slugs of a list answer's `articles`, in order.
+pub fn slugs(body: &Value) -> Vec<String> {
+    body["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Runs an async test body once per engine: `engine_tests!(name, other, ...)` makes
