@@ -132,6 +132,20 @@ $$;
 CREATE TRIGGER comments_count_sync AFTER INSERT OR UPDATE OF deleted_at OR DELETE ON comments
     FOR EACH ROW EXECUTE FUNCTION comments_count_sync();
 
+-- A tombstone lives only while it has replies: when its last reply goes, by whatever path
+-- (the API, or the replier's account being deleted), it goes too, and so on up the thread.
+CREATE FUNCTION comments_tombstone_cleanup() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM comments p
+     WHERE p.id = OLD.parent_id AND p.deleted_at IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = p.id);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER comments_tombstone_cleanup AFTER DELETE ON comments
+    FOR EACH ROW WHEN (OLD.parent_id IS NOT NULL)
+    EXECUTE FUNCTION comments_tombstone_cleanup();
+
 -- Popular tags: each tag counts the published articles that use it. article_tags carries the
 -- article's published flag so that the count follows status changes and cascading deletes.
 ALTER TABLE article_tags ADD COLUMN published BIGINT NOT NULL DEFAULT 1;

@@ -116,6 +116,16 @@ BEGIN
     UPDATE articles SET comments_count = comments_count - 1 WHERE id = OLD.article_id;
 END;
 
+-- A tombstone lives only while it has replies: when its last reply goes, by whatever path
+-- (the API, or the replier's account being deleted), it goes too, and so on up the thread
+-- (connections enable recursive_triggers for that).
+CREATE TRIGGER comments_tombstone_cleanup AFTER DELETE ON comments WHEN OLD.parent_id IS NOT NULL
+BEGIN
+    DELETE FROM comments
+     WHERE id = OLD.parent_id AND deleted_at IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = OLD.parent_id);
+END;
+
 -- Popular tags: each tag counts the published articles that use it. article_tags carries the
 -- article's published flag so that the count follows status changes and cascading deletes.
 ALTER TABLE article_tags ADD COLUMN published INTEGER NOT NULL DEFAULT 1;

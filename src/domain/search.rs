@@ -1,6 +1,10 @@
-//! What a reader searched for. Any text is a valid query: only its words (runs of letters and
-//! digits, in any script) count, so neither engine's query syntax can be reached through it and
-//! quotes, operators or unbalanced parentheses are just separators.
+//! What a reader searched for. Any text is a valid query: only its words (runs of letters,
+//! digits and the combining marks inside them, in any script) count, so neither engine's query
+//! syntax can be reached through it, and quotes, operators, unbalanced parentheses or emoji are
+//! just separators. Combining marks, such as the Devanagari virama inside `हिन्दी`, belong to
+//! their word as both engines index it.
+
+use unicode_normalization::char::is_combining_mark;
 
 /// Words beyond this many are ignored: they cannot narrow a match much further, and each one
 /// costs an index probe.
@@ -17,7 +21,7 @@ impl SearchQuery {
     /// `None` for a query without words (blank, or only punctuation): it matches nothing.
     pub fn parse(raw: &str) -> Option<Self> {
         let terms: Vec<String> = raw
-            .split(|c: char| !c.is_alphanumeric())
+            .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
             .filter(|w| !w.is_empty())
             .take(MAX_TERMS)
             // Case is left to the engine, which folds the query as it folded the indexed text:
@@ -54,6 +58,7 @@ mod tests {
         );
         assert_eq!(terms("  "), Vec::<String>::new());
         assert_eq!(terms("*** ()) \"'"), Vec::<String>::new());
+        assert_eq!(terms("हिन्दी भाषा"), ["हिन्दी", "भाषा"]);
     }
 
     #[test]

@@ -56,40 +56,42 @@ async fn tags(
     }))
 }
 
-async fn tag_view(state: &AppState, name: &str, user: i64) -> ApiResult<axum::Json<TagBody>> {
-    let tag = state
-        .db
-        .tag(name, user)
-        .await?
-        .ok_or_else(|| ApiError::not_found("tag"))?;
-    Ok(axum::Json(TagBody { tag }))
-}
-
 /// Follow a tag (idempotent): its published articles join the feed.
 #[utoipa::path(post, path = "/api/tags/{tag}/follow", tag = "tags", params(("tag" = String, Path)),
     security(("Token" = [])),
     responses((status = 200, body = TagBody), (status = 401, body = ErrorBody),
-        (status = 404, description = "no article ever used the tag", body = ErrorBody)))]
+        (status = 404, description = "no published article uses the tag", body = ErrorBody)))]
 async fn follow_tag(
     State(state): State<AppState>,
     user: AuthUser,
     Path(tag): Path<String>,
 ) -> ApiResult<axum::Json<TagBody>> {
     state.db.follow_tag(user.id, &tag).await?;
-    tag_view(&state, &tag, user.id).await
+    let tag = state
+        .db
+        .tag(&tag, user.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tag"))?;
+    Ok(axum::Json(TagBody { tag }))
 }
 
-/// Stop following a tag (idempotent).
+/// Stop following a tag (idempotent: a tag one does not follow, or that no published article
+/// uses, answers `following: false` as well).
 #[utoipa::path(delete, path = "/api/tags/{tag}/follow", tag = "tags", params(("tag" = String, Path)),
     security(("Token" = [])),
-    responses((status = 200, body = TagBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TagBody), (status = 401, body = ErrorBody)))]
 async fn unfollow_tag(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(tag): Path<String>,
+    Path(name): Path<String>,
 ) -> ApiResult<axum::Json<TagBody>> {
-    state.db.unfollow_tag(user.id, &tag).await?;
-    tag_view(&state, &tag, user.id).await
+    state.db.unfollow_tag(user.id, &name).await?;
+    let tag = state.db.tag(&name, user.id).await?.unwrap_or(Tag {
+        name,
+        articles_count: 0,
+        following: false,
+    });
+    Ok(axum::Json(TagBody { tag }))
 }
 
 /// The tags the signed-in user follows, alphabetical.

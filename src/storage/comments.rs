@@ -30,6 +30,18 @@ pub enum CommentChange<T> {
     NotAuthor,
 }
 
+impl CommentChange<()> {
+    /// The reason a change may not go ahead, for an outcome of any type; `None` if it may.
+    fn refusal<T>(self) -> Option<CommentChange<T>> {
+        match self {
+            Self::Done(()) => None,
+            Self::ArticleNotFound => Some(CommentChange::ArticleNotFound),
+            Self::CommentNotFound => Some(CommentChange::CommentNotFound),
+            Self::NotAuthor => Some(CommentChange::NotAuthor),
+        }
+    }
+}
+
 /// Comment columns; `$1` is the viewer (NULL when anonymous) for the author's `following` flag.
 const COMMENT_COLUMNS: &str = "c.id, c.created_at, c.updated_at, c.body, c.body_html, \
      c.parent_id, c.deleted_at, u.username, u.bio, u.image, \
@@ -153,15 +165,15 @@ impl Db {
         Ok(CommentWrite::Done(Box::new(comment)))
     }
 
-    /// Where a change by `user` to comment `id` stands; `Done` holds the comment's parent.
+    /// Whether `user` may change comment `id`: `Done` if so, else why not.
     async fn own_comment(
         &self,
         slug: &str,
         id: i64,
         user: i64,
-    ) -> Result<CommentChange<Option<i64>>, sqlx::Error> {
+    ) -> Result<CommentChange<()>, sqlx::Error> {
         let row = sqlx::query(&format!(
-            "SELECT c.id, c.author_id, c.parent_id FROM articles a \
+            "SELECT c.author_id FROM articles a \
              LEFT JOIN comments c ON c.article_id = a.id AND c.id = $3 AND c.deleted_at IS NULL \
              WHERE a.slug = $2 AND {VISIBLE}"
         ))
@@ -176,7 +188,7 @@ impl Db {
         Ok(match row.try_get::<Option<i64>, _>("author_id")? {
             None => CommentChange::CommentNotFound,
             Some(author) if author != user => CommentChange::NotAuthor,
-            Some(_) => CommentChange::Done(row.try_get("parent_id")?),
+            Some(_) => CommentChange::Done(()),
         })
     }
 
@@ -188,11 +200,8 @@ impl Db {
         user: i64,
         text: &CommentText,
     ) -> Result<CommentChange<Comment>, sqlx::Error> {
-        match self.own_comment(slug, id, user).await? {
-            CommentChange::Done(_) => {}
-            CommentChange::ArticleNotFound => return Ok(CommentChange::ArticleNotFound),
-            CommentChange::CommentNotFound => return Ok(CommentChange::CommentNotFound),
-            CommentChange::NotAuthor => return Ok(CommentChange::NotAuthor),
+        if let Some(refused) = self.own_comment(slug, id, user).await?.refusal() {
+            return Ok(refused);
         }
         let updated = sqlx::query(
             "UPDATE comments SET body = $3, body_html = $4, updated_at = $5 \
@@ -212,19 +221,16 @@ impl Db {
     }
 
     /// Deletes one's own comment. One with replies stays as a tombstone so the thread holds
-    /// together; deleting the last reply of a tombstone removes the tombstone too, up the thread.
+    /// together; a trigger removes a tombstone once its last reply is gone, up the thread.
     pub async fn delete_comment(
         &self,
         slug: &str,
         id: i64,
         user: i64,
     ) -> Result<CommentChange<()>, sqlx::Error> {
-        let mut parent = match self.own_comment(slug, id, user).await? {
-            CommentChange::Done(parent) => parent,
-            CommentChange::ArticleNotFound => return Ok(CommentChange::ArticleNotFound),
-            CommentChange::CommentNotFound => return Ok(CommentChange::CommentNotFound),
-            CommentChange::NotAuthor => return Ok(CommentChange::NotAuthor),
-        };
+        if let Some(refused) = self.own_comment(slug, id, user).await?.refusal() {
+            return Ok(refused);
+        }
         let mut tx = self.pool.begin().await?;
         let deleted = sqlx::query(
             "DELETE FROM comments WHERE id = $1 AND author_id = $2 \
@@ -244,20 +250,6 @@ impl Db {
             .bind(now_timestamp())
             .execute(&mut *tx)
             .await?;
-        } else {
-            while let Some(tombstone) = parent {
-                parent = sqlx::query(
-                    "DELETE FROM comments WHERE id = $1 AND deleted_at IS NOT NULL \
-                     AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = $1) \
-                     RETURNING parent_id",
-                )
-                .bind(tombstone)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("parent_id"))
-                .transpose()?
-                .flatten();
-            }
         }
         tx.commit().await?;
         Ok(CommentChange::Done(()))

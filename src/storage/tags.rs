@@ -20,13 +20,16 @@ impl Db {
         rows.iter().map(|r| r.try_get("name")).collect()
     }
 
-    /// The tag as `viewer` sees it; `None` if no article ever used it.
+    /// The tag as `viewer` sees it; `None` if no published article uses it and the viewer does
+    /// not follow it, so that tags of other people's drafts stay unknown.
     pub async fn tag(&self, name: &str, viewer: i64) -> Result<Option<Tag>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT t.name, t.articles_count, \
-                    CASE WHEN EXISTS (SELECT 1 FROM tag_follows tf WHERE tf.tag_id = t.id AND tf.user_id = $1) \
-                         THEN 1 ELSE 0 END AS following \
-             FROM tags t WHERE t.name = $2",
+            "SELECT name, articles_count, following FROM ( \
+                 SELECT t.name, t.articles_count, \
+                        CASE WHEN EXISTS (SELECT 1 FROM tag_follows tf WHERE tf.tag_id = t.id AND tf.user_id = $1) \
+                             THEN 1 ELSE 0 END AS following \
+                 FROM tags t WHERE t.name = $2) v \
+             WHERE articles_count > 0 OR following = 1",
         )
         .bind(viewer)
         .bind(name)
@@ -42,10 +45,12 @@ impl Db {
         .transpose()
     }
 
-    /// Idempotent; a tag no article ever used cannot be followed (nothing would reach the feed).
+    /// Idempotent; only a tag some published article uses can be followed (nothing else would
+    /// reach the feed, and a tag only drafts use must not be confirmed to exist).
     pub async fn follow_tag(&self, user: i64, name: &str) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO tag_follows (user_id, tag_id) SELECT $1, id FROM tags WHERE name = $2 \
+            "INSERT INTO tag_follows (user_id, tag_id) \
+             SELECT $1, id FROM tags WHERE name = $2 AND articles_count > 0 \
              ON CONFLICT (user_id, tag_id) DO NOTHING",
         )
         .bind(user)

@@ -13,6 +13,7 @@ engine_tests!(
     tags_and_descriptions_are_searched,
     korean_words_are_found_whole_and_by_their_start,
     case_does_not_matter_in_any_script,
+    words_with_combining_marks_are_found,
     hostile_queries_are_answered_not_failed,
     edits_and_deletes_show_in_search_at_once,
     drafts_and_unlisted_articles_are_never_found,
@@ -322,6 +323,17 @@ async fn case_does_not_matter_in_any_script(engine: Engine) {
     }
     for q in ["москва", "МОСКВА", "Москва ЗИМ"] {
         assert_eq!(found(&app, q).await, [moscow.as_str()], "{q}");
+    }
+}
+
+/// Combining marks are part of words: the Devanagari virama (्) sits inside `हिन्दी`.
+async fn words_with_combining_marks_are_found(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("reader").await;
+    let hindi = write(&app, &token, json!({"title": "हिन्दी भाषा का इतिहास"})).await;
+    write(&app, &token, json!({"title": "Something else"})).await;
+    for q in ["हिन्दी", "भाषा", "हिन्दी इतिहास"] {
+        assert_eq!(found(&app, q).await, [hindi.as_str()], "{q}");
     }
 }
 

@@ -289,16 +289,21 @@ async fn following_needs_a_known_tag_and_a_signed_in_user(engine: Engine) {
     let app = spawn_app(engine).await;
     let token = app.register("follower").await;
     write(&app, &token, "Tagged", &["known"], "published").await;
+    let other = app.register("other").await;
+    write(&app, &other, "Private", &["secret-project"], "draft").await;
 
+    // A tag only someone's draft uses answers exactly as one nobody ever used.
     let not_found = json!({"errors": {"tag": ["not found"]}});
-    assert_eq!(
-        follow(&app, Some(&token), "never-used").await,
-        (StatusCode::NOT_FOUND, not_found.clone())
-    );
-    assert_eq!(
-        unfollow(&app, Some(&token), "never-used").await,
-        (StatusCode::NOT_FOUND, not_found)
-    );
+    for name in ["never-used", "secret-project"] {
+        assert_eq!(
+            follow(&app, Some(&token), name).await,
+            (StatusCode::NOT_FOUND, not_found.clone())
+        );
+        assert_eq!(
+            unfollow(&app, Some(&token), name).await,
+            (StatusCode::OK, tag(name, 0, false))
+        );
+    }
     assert_eq!(followed(&app, &token).await, Vec::<String>::new());
 
     assert_eq!(

@@ -20,6 +20,8 @@ engine_tests!(
     comments_are_paged,
     bad_comment_paging_is_422,
     comment_bodies_are_rendered_markdown,
+    placeholders_go_when_their_last_replier_deletes_the_account,
+    articles_with_threads_delete_whole,
 );
 
 fn comments_path(slug: &str) -> String {
@@ -494,4 +496,48 @@ async fn comment_bodies_are_rendered_markdown(engine: Engine) {
 
     let list = comments(&app, &slug).await;
     assert_eq!(list[0]["bodyHtml"], created["bodyHtml"]);
+}
+
+/// However a placeholder's last reply goes, the placeholder goes with it, up the thread; other
+/// replies of a deleted account's comments stay, moved to the top level.
+async fn placeholders_go_when_their_last_replier_deletes_the_account(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let author = app.register("author").await;
+    let leaving = app.register("leaving").await;
+    let staying = app.register("staying").await;
+    let slug = app.create_article(&author, "Threads", &[]).await;
+
+    let root = comment(&app, &author, &slug, "Root", None).await;
+    let middle = comment(&app, &author, &slug, "Middle", Some(root)).await;
+    comment(&app, &leaving, &slug, "Leaf", Some(middle)).await;
+    let question = comment(&app, &leaving, &slug, "Question", None).await;
+    let answer = comment(&app, &staying, &slug, "Answer", Some(question)).await;
+    delete_comment(&app, &author, &slug, root).await;
+    delete_comment(&app, &author, &slug, middle).await;
+    assert_eq!(comments(&app, &slug).await.len(), 5);
+
+    let (status, _) = app.delete("/api/user", Some(&leaving)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let left = comments(&app, &slug).await;
+    assert_eq!(ids(&left), [answer]);
+    assert_eq!(left[0]["parentId"], Value::Null);
+    assert_eq!(comments_count(&app, &slug).await, 1);
+}
+
+async fn articles_with_threads_delete_whole(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let author = app.register("author").await;
+    let reader = app.register("reader").await;
+    let slug = app.create_article(&author, "Busy thread", &[]).await;
+    let first = comment(&app, &reader, &slug, "First", None).await;
+    let reply = comment(&app, &author, &slug, "Reply", Some(first)).await;
+    comment(&app, &reader, &slug, "Reply to reply", Some(reply)).await;
+    delete_comment(&app, &reader, &slug, first).await;
+
+    let (status, body) = app
+        .delete(&format!("/api/articles/{slug}"), Some(&author))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = app.get(&comments_path(&slug), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
