@@ -38,16 +38,52 @@ pub struct Page {
     pub offset: i64,
 }
 
-/// A list query's parts: joins beside `articles a JOIN users u`, conditions, order, and the
-/// values bound after the viewer (`$1`), in order.
+/// A list query's parts: joins beside `articles a JOIN users u`, conditions, order, the values
+/// bound after the viewer (`$1`), in order, and a cheaper way to count, where there is one.
 struct Parts {
     joins: String,
     sql: Sql,
     binds: Vec<String>,
     order: String,
+    total: Option<&'static str>,
 }
 
 const NEWEST_PUBLISHED: &str = "a.published_at DESC, a.id DESC";
+
+// The feed's two sources, as macros so that `concat!` can build the statements from them.
+macro_rules! followed_author {
+    () => {
+        "a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1)"
+    };
+}
+macro_rules! followed_tag {
+    () => {
+        "a.id IN (SELECT at.article_id FROM article_tags at \
+         JOIN tag_follows tf ON tf.tag_id = at.tag_id WHERE tf.user_id = $1)"
+    };
+}
+
+const FEED: &str = concat!(
+    "a.status = 'published' AND a.author_id <> $1 AND (",
+    followed_author!(),
+    " OR ",
+    followed_tag!(),
+    ")"
+);
+
+/// The feed's total as two counts that each use an index (articles by followed authors, then
+/// those with followed tags by anyone else), where one count over the OR scans every published
+/// article: half the database time of a feed request.
+const FEED_TOTAL: &str = concat!(
+    "((SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND a.author_id <> $1 AND ",
+    followed_author!(),
+    ") + (SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND a.author_id <> $1 \
+     AND NOT ",
+    followed_author!(),
+    " AND ",
+    followed_tag!(),
+    "))"
+);
 
 impl Db {
     /// One page of `list` as `viewer` sees it, with the total number of articles in the list.
@@ -64,11 +100,15 @@ impl Db {
             mut sql,
             binds,
             order,
+            total,
         } = parts;
         let conditions = sql.text.clone();
+        let total = match total {
+            Some(total) => total.to_string(),
+            None => format!("(SELECT COUNT(*) FROM articles a{joins} WHERE {conditions})"),
+        };
         sql.text = format!(
-            "{columns}, (SELECT COUNT(*) FROM articles a{joins} WHERE {conditions}) AS total\
-             {FROM}{joins} WHERE {conditions} ORDER BY {order}",
+            "{columns}, {total} AS total{FROM}{joins} WHERE {conditions} ORDER BY {order}",
             columns = columns(viewer.is_some(), false),
         );
         sql.push(" LIMIT {} OFFSET {}");
@@ -98,6 +138,7 @@ impl Db {
             sql: Sql::new("", 1),
             binds: Vec::new(),
             order: NEWEST_PUBLISHED.to_string(),
+            total: None,
         };
         match list {
             ArticleList::Published(filter) => {
@@ -131,12 +172,8 @@ impl Db {
                 }
             }
             ArticleList::Feed => {
-                parts.sql.push(
-                    "a.status = 'published' AND a.author_id <> $1 AND (\
-                     a.author_id IN (SELECT fo.followee_id FROM follows fo WHERE fo.follower_id = $1) \
-                     OR a.id IN (SELECT at.article_id FROM article_tags at \
-                                 JOIN tag_follows tf ON tf.tag_id = at.tag_id WHERE tf.user_id = $1))",
-                );
+                parts.sql.push(FEED);
+                parts.total = Some(FEED_TOTAL);
             }
             ArticleList::Drafts => {
                 parts.sql.push("a.author_id = $1 AND a.status = 'draft'");
