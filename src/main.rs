@@ -4,7 +4,7 @@ use quill::settings::Settings;
 use quill::{cli, startup, telemetry};
 
 /// Requests allocate many short-lived strings and rows across threads; mimalloc serves that
-/// pattern with less CPU than the system allocator (measured in the README's Performance notes).
+/// pattern with less CPU than the system allocator (measured in the README's Performance section).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
