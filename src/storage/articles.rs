@@ -205,7 +205,7 @@ impl Db {
         loop {
             let slug = slug_candidate(&base, attempt);
             let now = now_timestamp();
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let inserted = sqlx::query(
                 "INSERT INTO articles (slug, author_id, title, description, tag_list, status, \
                                        reading_time_minutes, created_at, updated_at) \
@@ -274,7 +274,7 @@ impl Db {
                 Some(b) => Some(slug_candidate(b, attempt)),
                 None => None,
             };
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let updated = sqlx::query(
                 "UPDATE articles SET \
                     slug = COALESCE($2, slug), title = COALESCE($3, title), \

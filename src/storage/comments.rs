@@ -231,7 +231,7 @@ impl Db {
         if let Some(refused) = self.own_comment(slug, id, user).await?.refusal() {
             return Ok(refused);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let deleted = sqlx::query(
             "DELETE FROM comments WHERE id = $1 AND author_id = $2 \
              AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = $1)",

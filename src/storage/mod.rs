@@ -128,6 +128,19 @@ impl Db {
             .unwrap_or_default()
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at `BEGIN IMMEDIATE`,
+    /// where busy_timeout makes it wait its turn: a deferred transaction that reads first (even
+    /// preparing a statement reads the schema) cannot upgrade to writing while another
+    /// connection writes, and fails at once with "database is locked" instead of waiting.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         self.pool.execute("SELECT 1").await.map(|_| ())
     }

@@ -52,7 +52,7 @@ impl Db {
             if rows.is_empty() {
                 return Ok(rendered);
             }
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             for row in &rows {
                 let id: i64 = row.try_get("id")?;
                 let (html, minutes) = (pending.render)(&row.try_get::<String, _>("body")?);
