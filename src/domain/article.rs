@@ -122,9 +122,13 @@ pub fn slugify(title: &str) -> String {
     }
 }
 
-/// The slug to try after `attempt` collisions: the plain slug first, then a random suffix.
+/// Slugs that name a fixed route under `/api/articles/`: an article there could not be opened.
+const RESERVED_SLUGS: &[&str] = &["feed"];
+
+/// The slug to try after `attempt` collisions: the plain slug first (unless a route owns it),
+/// then a random suffix.
 pub fn slug_candidate(base: &str, attempt: u32) -> String {
-    if attempt == 0 {
+    if attempt == 0 && !RESERVED_SLUGS.contains(&base) {
         return base.to_string();
     }
     use rand::Rng;
@@ -135,6 +139,21 @@ pub fn slug_candidate(base: &str, attempt: u32) -> String {
         .map(|b| char::from(b).to_ascii_lowercase())
         .collect();
     format!("{base}-{suffix}")
+}
+
+/// Whether `slug` is what [`slug_candidate`] makes of `base`, plain or suffixed: an edit that
+/// keeps the title's slug base keeps the slug, so shared links survive.
+pub fn slug_derives_from(slug: &str, base: &str) -> bool {
+    slug == base
+        || slug
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|suffix| {
+                suffix.len() == 6
+                    && suffix
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
 }
 
 #[cfg(test)]
@@ -154,6 +173,16 @@ mod tests {
         assert_eq!(slugify("Rust 🚀 2026"), "rust-2026");
         let long = slugify(&"word ".repeat(40));
         assert!(long.chars().count() <= 80 && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn route_names_and_edits_keep_links_working() {
+        assert_ne!(slug_candidate("feed", 0), "feed");
+        assert!(slug_derives_from(&slug_candidate("feed", 0), "feed"));
+        assert!(slug_derives_from("a-title", "a-title"));
+        assert!(slug_derives_from(&slug_candidate("a-title", 3), "a-title"));
+        assert!(!slug_derives_from("a-title-2", "a-title"));
+        assert!(!slug_derives_from("another-title", "a-title"));
     }
 
     #[test]

@@ -11,6 +11,10 @@ impl Username {
 
     pub fn parse(raw: Option<String>) -> Result<Self, String> {
         let s = max_chars(required(raw)?.trim().to_string(), Self::MAX)?;
+        // `.` and `..` are path steps, not names: `/profiles/..` would never reach a profile.
+        if s == "." || s == ".." {
+            return Err("is invalid ('.' and '..' cannot name a profile)".into());
+        }
         if s.chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
         {
@@ -133,6 +137,14 @@ mod tests {
                 .starts_with("is invalid")
         );
         assert!(Username::parse(s("a b")).is_err());
+        for dots in [".", ".."] {
+            assert!(
+                Username::parse(s(dots))
+                    .unwrap_err()
+                    .starts_with("is invalid")
+            );
+        }
+        assert!(Username::parse(s("...")).is_ok());
         assert!(
             Username::parse(s(&"x".repeat(65)))
                 .unwrap_err()

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
@@ -11,11 +11,26 @@ use tracing::Instrument;
 use super::AppState;
 use super::error::ApiError;
 
+/// The method as a metrics and log label: clients may invent methods, and each new label value
+/// would be a new metrics series kept forever.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// One log line and one metrics sample per request, labelled by route template (never by raw
 /// path, which would let clients create unbounded label sets). Headers are never logged.
 pub async fn observe(request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().clone();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -33,12 +48,12 @@ pub async fn observe(request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     metrics::counter!(
         "http_requests_total",
-        "method" => method.to_string(),
+        "method" => method,
         "route" => route.clone(),
         "status" => status.to_string()
     )
     .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method.to_string(), "route" => route)
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(latency.as_secs_f64());
     tracing::info!(parent: &span, status, latency_ms = latency.as_secs_f64() * 1000.0, "request");
     response

@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Db, Sql, is_unique_violation};
-use crate::domain::article::{ArticleStatus, slug_candidate, slugify};
+use crate::domain::article::{ArticleStatus, slug_candidate, slug_derives_from, slugify};
 use crate::domain::markdown::RenderedArticle;
 use crate::domain::now_timestamp;
 use crate::domain::views::{Article, Profile};
@@ -268,9 +268,9 @@ impl Db {
         let base = changes.title.as_deref().map(slugify);
         let mut attempt = 0;
         loop {
-            // Keep the current slug when the new title slugifies to the same text.
+            // Keep the current slug when it already comes from the new title (suffixed or not).
             let new_slug = match &base {
-                Some(b) if attempt == 0 && slug == b => None,
+                Some(b) if attempt == 0 && slug_derives_from(slug, b) => None,
                 Some(b) => Some(slug_candidate(b, attempt)),
                 None => None,
             };

@@ -7,6 +7,7 @@ use crate::helpers::{Engine, slugs, spawn_app};
 engine_tests!(
     article_lifecycle,
     slugs_follow_titles_in_any_script,
+    slugs_never_shadow_routes_and_survive_edits,
     lists_filter_count_and_page,
     per_viewer_flags_are_per_article,
     feed_shows_followed_authors_only,
@@ -458,4 +459,49 @@ async fn bad_paging_values_are_422(engine: Engine) {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "feed {query}");
     }
+}
+
+async fn slugs_never_shadow_routes_and_survive_edits(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("writer").await;
+    // "Feed" would be `/api/articles/feed`, the feed's own route: it gets a suffix instead.
+    let feed = app.create_article(&token, "Feed", &[]).await;
+    assert!(feed.starts_with("feed-"), "{feed}");
+    let (status, body) = app.get(&format!("/api/articles/{feed}"), None).await;
+    assert_eq!(
+        (status, &body["article"]["title"]),
+        (StatusCode::OK, &json!("Feed"))
+    );
+
+    // A suffixed slug stays put through edits that keep the title, so shared links keep working.
+    app.create_article(&token, "Twice told", &[]).await;
+    let second = app.create_article(&token, "Twice told", &[]).await;
+    assert_ne!(second, "twice-told");
+    for change in [
+        json!({"body": "edited"}),
+        json!({"title": "Twice told"}),
+        json!({"title": "Twice  Told!"}),
+        json!({"status": "draft"}),
+    ] {
+        let (status, body) = app
+            .put(
+                &format!("/api/articles/{second}"),
+                Some(&token),
+                json!({ "article": change }),
+            )
+            .await;
+        assert_eq!(
+            (status, &body["article"]["slug"]),
+            (StatusCode::OK, &json!(second)),
+            "{change}"
+        );
+    }
+    let (_, body) = app
+        .put(
+            &format!("/api/articles/{second}"),
+            Some(&token),
+            json!({"article": {"title": "A new story"}}),
+        )
+        .await;
+    assert_eq!(body["article"]["slug"], "a-new-story");
 }

@@ -46,6 +46,9 @@ async fn health_metrics_and_request_ids(engine: Engine) {
     assert_eq!(generated.len(), 36, "a UUID: {generated}");
 
     app.get("/api/articles/missing", None).await;
+    // An invented method is counted, but under one label: it must not make a series of its own.
+    let invented = reqwest::Method::from_bytes(b"FROBNICATE").unwrap();
+    app.call(invented, "/api/tags", None, None).await;
     let metrics = app
         .client
         .get(format!("{}/metrics", app.base))
@@ -62,9 +65,11 @@ async fn health_metrics_and_request_ids(engine: Engine) {
         r#"db_pool_connections{state="idle"}"#,
         r#"db_pool_connections{state="in_use"}"#,
         "quill_build_info",
+        r#"method="other""#,
     ] {
         assert!(metrics.contains(needle), "missing {needle} in:\n{metrics}");
     }
+    assert!(!metrics.contains("FROBNICATE"), "{metrics}");
 }
 
 async fn openapi_documents_every_route(engine: Engine) {

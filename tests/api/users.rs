@@ -292,6 +292,23 @@ async fn registration_validation_names_each_field(engine: Engine) {
             .starts_with("is invalid")
     );
     assert_eq!(body["errors"]["email"][0], "is invalid");
+    // Path steps cannot name a profile: `/api/profiles/..` would never reach it.
+    for dots in [".", ".."] {
+        let (status, body) = app
+            .post(
+                "/api/users",
+                None,
+                json!({"user": {"username": dots, "email": "dots@example.com", "password": "password123"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["errors"]["username"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("is invalid")
+        );
+    }
     assert!(
         body["errors"]["password"][0]
             .as_str()
