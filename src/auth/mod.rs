@@ -3,5 +3,5 @@
 pub mod password;
 pub mod token;
 
-pub use password::PasswordHasher;
+pub use password::{HasherError, PasswordHasher};
 pub use token::{Claims, TokenError, TokenKeys};

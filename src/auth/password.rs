@@ -1,4 +1,4 @@
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
@@ -9,14 +9,36 @@ use secrecy::{ExposeSecret, SecretString};
 /// A hashing job; it borrows its thread's Argon2 working memory.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
-/// Argon2id hashing on a few dedicated threads (one less than the cores), so a burst of logins
-/// queues there and keeps a core for every other route. Each thread keeps one 19 MiB working
-/// buffer for all its hashes: allocating it per hash made glibc keep every freed buffer, and
-/// the process grew by 19 MiB per login.
+/// Argon2id hashing on a few dedicated threads (one less than the cores, at most
+/// [`MAX_THREADS`]), so a burst of logins queues there and keeps a core for every other route.
+/// Each thread keeps one 19 MiB working buffer for all its hashes: allocating it per hash made
+/// glibc keep every freed buffer, and the process grew by 19 MiB per login.
+///
+/// The queue is bounded ([`QUEUED_PER_THREAD`] jobs a thread): past it a request is refused at
+/// once ([`HasherError::Busy`]) rather than queued behind work that would keep login unusable
+/// long after a flood ends, and a queued job whose caller has gone is skipped, not computed.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    jobs: Sender<Job>,
+    jobs: SyncSender<Job>,
 }
+
+/// More threads would take cores from every other route on larger machines too: logins are
+/// meant to be slow, reads are not.
+const MAX_THREADS: usize = 4;
+/// Two seconds of waiting at ~60 ms a hash: room for a burst of real sign-ups and logins, while
+/// beyond it an answer to retry is kinder than a queue that outlives the flood that filled it.
+const QUEUED_PER_THREAD: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HasherError {
+    #[error("too many password checks are waiting")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Jobs skipped because their caller had gone (the client disconnected or timed out).
+static SKIPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// OWASP's first recommended Argon2id setting: 19 MiB, 2 passes, 1 lane.
 fn params() -> Params {
@@ -83,9 +105,10 @@ fn dummy_hash(memory: &mut Vec<Block>) -> &'static str {
 impl PasswordHasher {
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (jobs, queue) = channel::<Job>();
+        let threads = cores.saturating_sub(1).clamp(1, MAX_THREADS);
+        let (jobs, queue) = sync_channel::<Job>(threads * QUEUED_PER_THREAD);
         let queue = Arc::new(Mutex::new(queue));
-        for i in 0..cores.saturating_sub(1).max(1) {
+        for i in 0..threads {
             let queue = Arc::clone(&queue);
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
@@ -105,13 +128,20 @@ impl PasswordHasher {
         Self { jobs }
     }
 
-    pub async fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
+    /// How many queued jobs were skipped because their caller had gone, since start.
+    pub fn skipped_jobs() -> u64 {
+        SKIPPED.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub async fn hash(&self, password: &SecretString) -> Result<String, HasherError> {
         let password = password.clone();
-        self.run(move |memory| {
-            hash_phc(password.expose_secret().as_bytes(), memory)
-                .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-        })
-        .await?
+        let hash = self
+            .run(move |memory| {
+                hash_phc(password.expose_secret().as_bytes(), memory)
+                    .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+            })
+            .await??;
+        Ok(hash)
     }
 
     /// Checks `password` against `hash`, or against a dummy hash when there is no account.
@@ -119,7 +149,7 @@ impl PasswordHasher {
         &self,
         password: &SecretString,
         hash: Option<&str>,
-    ) -> anyhow::Result<bool> {
+    ) -> Result<bool, HasherError> {
         let password = password.clone();
         let known = hash.is_some();
         let hash = hash.map(str::to_string);
@@ -139,16 +169,25 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
-    ) -> anyhow::Result<T> {
+    ) -> Result<T, HasherError> {
         let (done, result) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move |memory| {
-                let _ = done.send(work(memory));
-            }))
-            .map_err(|_| anyhow::anyhow!("the password hashing threads have stopped"))?;
+        let job: Job = Box::new(move |memory| {
+            // A caller that has gone (its request was dropped) would never read the answer.
+            if done.is_closed() {
+                SKIPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return;
+            }
+            let _ = done.send(work(memory));
+        });
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => HasherError::Busy,
+            TrySendError::Disconnected(_) => {
+                anyhow::anyhow!("the password hashing threads have stopped").into()
+            }
+        })?;
         result
             .await
-            .map_err(|_| anyhow::anyhow!("a password hashing job was dropped"))
+            .map_err(|_| anyhow::anyhow!("a password hashing job was dropped").into())
     }
 }
 

@@ -93,9 +93,15 @@ impl Password {
     }
 }
 
-/// A login attempt's password: only checked for presence, so the answer never hints at the rules.
+/// A login attempt's password: only checked for presence and the length no password may pass, so
+/// the answer never hints at the other rules.
 pub fn login_password(raw: Option<String>) -> Result<SecretString, String> {
     match raw {
+        // No password longer than this was ever accepted, so it can only be a waste of hashing.
+        Some(s) if s.chars().count() > Password::MAX => Err(format!(
+            "is too long (maximum is {} characters)",
+            Password::MAX
+        )),
         Some(s) if !s.is_empty() => Ok(SecretString::from(s)),
         _ => Err(BLANK.into()),
     }

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::HasherError;
 use crate::domain::FieldErrors;
 use crate::storage::users::Taken;
 
@@ -117,6 +118,19 @@ impl From<sqlx::Error> for ApiError {
                 "conflicts with a concurrent change; try again",
             ),
             _ => Self::internal(e.into()),
+        }
+    }
+}
+
+impl From<HasherError> for ApiError {
+    fn from(e: HasherError) -> Self {
+        match e {
+            HasherError::Busy => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "password",
+                "checks are busy; try again shortly",
+            ),
+            HasherError::Failed(e) => Self::internal(e),
         }
     }
 }

@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use crate::auth::PasswordHasher;
 
 /// How long readiness waits for the database before calling it unreachable.
 const READY_PING_TIMEOUT: Duration = Duration::from_secs(2);
@@ -72,7 +73,8 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<Health
     }
 }
 
-/// Prometheus metrics: requests by route and status, latency histograms, pool usage, build info.
+/// Prometheus metrics: requests by route and status, latency histograms, pool usage, password
+/// checks skipped because their client had gone, build info.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
@@ -81,6 +83,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
     metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(pool.size()) - idle);
     metrics::gauge!("db_pool_max_connections").set(f64::from(pool.options().get_max_connections()));
+    metrics::counter!("password_jobs_skipped_total").absolute(PasswordHasher::skipped_jobs());
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

@@ -249,6 +249,67 @@ pub fn slugs(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The real `quill` binary serving a fresh database on a free port, for what only a process of
+/// its own shows (signals, exit codes, its memory). Killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub app: TestApp,
+}
+
+impl ServerProcess {
+    pub async fn start(engine: Engine, extra: &[(&str, &str)]) -> Self {
+        let url = fresh_database(engine).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data_dir =
+            std::env::temp_dir().join(format!("quill-process-{}", uuid::Uuid::new_v4().simple()));
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_quill"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("DATABASE_URL", &url)
+            .env("DATA_DIR", &data_dir)
+            .env("JWT_SECRET", JWT_SECRET)
+            .env("LOG_LEVEL", "warn")
+            .envs(extra.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the quill binary starts");
+        let server = Self {
+            child,
+            app: TestApp {
+                base: format!("http://127.0.0.1:{port}"),
+                client: reqwest::Client::new(),
+            },
+        };
+        server.app.wait_ready().await;
+        server
+    }
+
+    /// The process's resident memory, in MiB.
+    pub fn rss_mib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            / 1024
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Runs an async test body once per engine: `engine_tests!(name, other, ...)` makes
 /// `name::sqlite` and `name::postgres` from `async fn name(engine: Engine)`.
 #[macro_export]

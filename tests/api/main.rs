@@ -12,6 +12,7 @@ mod concurrency;
 mod deploy_files;
 mod drafts;
 mod errors;
+mod hashing;
 mod markdown;
 mod operations;
 mod profiles;
