@@ -172,7 +172,7 @@ async fn current_user(
 }
 
 /// Update the signed-in user. A new password revokes every token issued before it; use the
-/// token in this response from then on.
+/// token in this response from then on. Sending the current password again changes nothing.
 #[utoipa::path(put, path = "/api/user", tag = "users", security(("Token" = [])), request_body = UpdateUserBody,
     responses(
         (status = 200, body = UserBody),
@@ -202,7 +202,20 @@ async fn update_user(
         })
     })?;
     if let Some(password) = password {
-        changes.password_hash = Some(state.hasher.hash(password.secret()).await?);
+        // Settings forms send the password with every save: the current one sent again is no
+        // change, and must not sign the user out on every device as a new password does.
+        let current = state
+            .db
+            .account_by_id(user.id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("token", "is invalid"))?;
+        let unchanged = state
+            .hasher
+            .verify(password.secret(), Some(&current.password_hash))
+            .await?;
+        if !unchanged {
+            changes.password_hash = Some(state.hasher.hash(password.secret()).await?);
+        }
     }
     let account = state
         .db

@@ -10,6 +10,7 @@ engine_tests!(
     login_failures_look_the_same,
     logout_revokes_only_that_token,
     password_change_revokes_older_tokens,
+    saving_settings_with_the_same_or_no_password_keeps_sessions,
     deleting_an_account_removes_everything_it_owned,
     registration_validation_names_each_field,
 );
@@ -325,4 +326,29 @@ async fn registration_validation_names_each_field(engine: Engine) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["errors"]["email"][0], "can't be blank");
     assert_eq!(body["errors"]["password"][0], "can't be blank");
+}
+
+/// The Angular Conduit frontend sends the password with every settings save: saving a bio with
+/// the current password must not sign the user out anywhere.
+async fn saving_settings_with_the_same_or_no_password_keeps_sessions(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("henry").await;
+    let other_device = app.login("henry").await;
+    for bio in ["still me", "still me, again"] {
+        let (status, body) = app
+            .put(
+                "/api/user",
+                Some(&token),
+                json!({"user": {"bio": bio, "password": "password123"}}),
+            )
+            .await;
+        assert_eq!(
+            (status, &body["user"]["bio"]),
+            (StatusCode::OK, &json!(bio))
+        );
+        for device in [&token, &other_device] {
+            assert_eq!(app.get("/api/user", Some(device)).await.0, StatusCode::OK);
+        }
+    }
+    app.login("henry").await;
 }
