@@ -82,7 +82,8 @@ USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 8080
 
-# `quill healthcheck` GETs http://127.0.0.1:$PORT/readyz and exits 0 on 200 (no curl needed).
+# `quill healthcheck` GETs http://127.0.0.1:$PORT/healthz (liveness) and exits 0 on 200 (no curl
+# needed). Not readiness: a database outage must not make the orchestrator restart every replica.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["quill", "healthcheck"]
 

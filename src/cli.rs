@@ -20,7 +20,7 @@ Commands:
   migrate       Apply pending database migrations and exit
   config        Print the effective settings, secrets redacted
   doctor        Diagnose the database connection step by step
-  healthcheck   Exit 0 if the local server is ready (for container health checks)
+  healthcheck   Exit 0 if the local server is alive (for container health checks)
   help          Print this help
 
 Settings come from environment variables (and ./.env); see README.md.";
@@ -44,7 +44,10 @@ pub fn print_config(settings: &Settings) {
     }
 }
 
-/// `quill healthcheck`: asks the local server's `/readyz`, with no HTTP client in the image.
+/// `quill healthcheck`: asks the local server's `/healthz`, with no HTTP client in the image.
+/// Liveness, not readiness: a container health check that failed during a database outage
+/// would make the orchestrator kill every replica in a loop, while restarting cannot bring the
+/// database back. The load balancer keeps using `/readyz` to route traffic.
 pub fn healthcheck(settings: &Settings) -> bool {
     let host = match settings.host.as_str() {
         "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
@@ -57,7 +60,7 @@ pub fn healthcheck(settings: &Settings) -> bool {
             .ok_or_else(|| std::io::Error::other("no address"))?;
         let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
         stream.set_read_timeout(Some(Duration::from_secs(3)))?;
-        stream.write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
         let mut head = [0u8; 16];
         let n = stream.read(&mut head)?;
         Ok(head[..n].starts_with(b"HTTP/1.1 200") || head[..n].starts_with(b"HTTP/1.0 200"))

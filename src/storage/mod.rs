@@ -38,10 +38,14 @@ pub enum Engine {
     Postgres,
 }
 
-/// A handle to the database; cheap to clone (the pool is shared).
+/// A handle to the database; cheap to clone (the pools are shared).
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// One connection of its own for readiness pings: a pool saturated by requests must not
+    /// mark every replica unready at once, which would take the whole site out of its load
+    /// balancer exactly when it is busiest.
+    probe: AnyPool,
     engine: Engine,
 }
 
@@ -60,38 +64,14 @@ impl Db {
         }
         let options = AnyConnectOptions::from_str(url)
             .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid database URL: {e}"))?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(settings.pool_size)
-            .acquire_timeout(settings.timeout)
-            // A ping per checkout would double the round trips of every request; a broken
-            // connection instead fails its one query (answered 503) and is replaced.
-            .test_before_acquire(false)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    match engine {
-                        // WAL lets readers run beside the single writer; busy_timeout makes
-                        // concurrent writers queue instead of failing with SQLITE_BUSY;
-                        // recursive triggers let a comment tombstone's cleanup climb a thread.
-                        Engine::Sqlite => conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                             PRAGMA recursive_triggers = ON;",
-                        ),
-                        // Every statement is prepared once per connection, and its best plan
-                        // does not depend on the ids bound to it. PostgreSQL would still plan
-                        // the list queries afresh on every run (their generic plan's estimate
-                        // looks worse), and planning them costs more than running them: 0.56 ms
-                        // against 0.48 ms for the feed, 0.01 ms once the generic plan is kept.
-                        Engine::Postgres => {
-                            conn.execute("SET plan_cache_mode = force_generic_plan")
-                        }
-                    }
-                    .await?;
-                    Ok(())
-                })
-            })
-            .connect_lazy_with(options);
-        Ok(Self { pool, engine })
+        let pool = pool_options(engine, settings.pool_size, settings.timeout)
+            .connect_lazy_with(options.clone());
+        let probe = pool_options(engine, 1, settings.timeout).connect_lazy_with(options);
+        Ok(Self {
+            pool,
+            probe,
+            engine,
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -141,13 +121,50 @@ impl Db {
         }
     }
 
+    /// Whether the database answers, on the readiness connection (not the request pool).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        self.pool.execute("SELECT 1").await.map(|_| ())
+        self.probe.execute("SELECT 1").await.map(|_| ())
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        tokio::join!(self.pool.close(), self.probe.close());
     }
+}
+
+/// Pool options for `engine`, with the per-connection set-up each engine needs.
+fn pool_options(
+    engine: Engine,
+    max_connections: u32,
+    timeout: std::time::Duration,
+) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(timeout)
+        // A ping per checkout would double the round trips of every request; a broken
+        // connection instead fails its one query (answered 503) and is replaced.
+        .test_before_acquire(false)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                match engine {
+                    // WAL lets readers run beside the single writer; busy_timeout makes
+                    // concurrent writers queue instead of failing with SQLITE_BUSY;
+                    // recursive triggers let a comment tombstone's cleanup climb a thread.
+                    Engine::Sqlite => conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                         PRAGMA recursive_triggers = ON;",
+                    ),
+                    // Every statement is prepared once per connection, and its best plan
+                    // does not depend on the ids bound to it. PostgreSQL would still plan
+                    // the list queries afresh on every run (their generic plan's estimate
+                    // looks worse), and planning them costs more than running them: 0.56 ms
+                    // against 0.48 ms for the feed, 0.01 ms once the generic plan is kept.
+                    Engine::Postgres => conn.execute("SET plan_cache_mode = force_generic_plan"),
+                }
+                .await?;
+                Ok(())
+            })
+        })
 }
 
 /// The migrations compiled into the binary, as a source for a [`Migrator`] we can configure.

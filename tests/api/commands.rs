@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 
 use crate::engine_tests;
-use crate::helpers::{Engine, JWT_SECRET, fresh_database, postgres_server};
+use crate::helpers::{Engine, JWT_SECRET, fresh_database, postgres_server, settings, spawn_with};
 
 fn quill(args: &[&str], env: &[(&str, &str)]) -> Output {
     let data_dir =
@@ -143,4 +143,32 @@ fn production_refuses_to_start_without_a_jwt_secret() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("too short"));
+}
+
+/// The container health check is liveness: a server whose database is unreachable is unready
+/// (the load balancer stops routing to it) but healthy (the orchestrator does not kill it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_is_liveness_not_readiness() {
+    let app = spawn_with(settings("postgres://postgres@127.0.0.1:1/unreachable", &[])).await;
+    let port = app.base.rsplit(':').next().unwrap().to_string();
+    let (status, _) = app.get("/readyz", None).await;
+    assert_eq!(status, reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let alive = tokio::task::spawn_blocking(move || {
+        quill(&["healthcheck"], &[("HOST", "127.0.0.1"), ("PORT", &port)])
+    })
+    .await
+    .unwrap();
+    assert!(alive.status.success(), "{alive:?}");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let gone = quill(
+        &["healthcheck"],
+        &[("HOST", "127.0.0.1"), ("PORT", &closed)],
+    );
+    assert!(!gone.status.success());
 }
