@@ -45,6 +45,9 @@ pub struct Settings {
     pub log_level: String,
     pub shutdown_grace: Duration,
     pub request_timeout: Duration,
+    /// `Strict-Transport-Security` max-age, when quill is served over TLS (behind a TLS load
+    /// balancer); `None` sends no HSTS header, which would be wrong over plain HTTP.
+    pub hsts_max_age: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -251,6 +254,10 @@ impl Settings {
                 30,
                 "whole seconds",
             )?),
+            hsts_max_age: match src.parse("HSTS_MAX_AGE_SECS", 0, "whole seconds, 0 for none")? {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
+            },
         })
     }
 
@@ -301,6 +308,10 @@ impl Settings {
             format!("LOG_LEVEL={}", self.log_level),
             format!("SHUTDOWN_GRACE_SECS={}", self.shutdown_grace.as_secs()),
             format!("REQUEST_TIMEOUT_SECS={}", self.request_timeout.as_secs()),
+            format!(
+                "HSTS_MAX_AGE_SECS={}",
+                self.hsts_max_age.map_or(0, |d| d.as_secs())
+            ),
         ]
     }
 }
@@ -513,6 +524,10 @@ mod tests {
             (vec![("PORT", "eighty")], "PORT=eighty is not valid"),
             (vec![("QUILL_ENV", "staging")], "QUILL_ENV=staging"),
             (vec![("LOG_FORMAT", "xml")], "LOG_FORMAT=xml"),
+            (
+                vec![("HSTS_MAX_AGE_SECS", "a year")],
+                "HSTS_MAX_AGE_SECS=a year",
+            ),
             (vec![("DB_POOL_SIZE", "0")], "DB_POOL_SIZE"),
             (
                 vec![("DB_HOST", "h"), ("DB_USERNAME", "u")],

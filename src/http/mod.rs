@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -106,6 +106,13 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .layer(axum::middleware::from_fn(middleware::observe))
         .layer(cors(&settings.cors_origins))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.hsts_max_age.map(|age| {
+                HeaderValue::from_str(&format!("max-age={}; includeSubDomains", age.as_secs()))
+                    .expect("a number of seconds is a valid header value")
+            }),
+            middleware::security_headers,
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)

@@ -103,24 +103,26 @@ async fn abandoned_password_checks_are_skipped(engine: Engine) {
     let app = spawn_app(engine).await;
     app.register("victim").await;
     let before = skipped_jobs(&app).await;
-    // Clients that give up after 20 ms: their checks queue behind each other, and the ones not
-    // started when their client leaves are never computed.
+    // Clients that give up after 250 ms: their checks queue behind each other (each takes tens of
+    // milliseconds), and the ones not started when their client leaves are never computed.
     let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(20))
+        .timeout(Duration::from_millis(250))
         .build()
         .unwrap();
     let url = format!("{}/api/users/login", app.base);
-    let gone = join_all((0..8).map(|i| {
+    let gone = join_all((0..24).map(|i| {
         impatient
             .post(&url)
             .json(&login_body(&format!("guess-{i}")))
             .send()
     }))
     .await;
-    assert!(
-        gone.iter()
-            .all(|r| r.as_ref().is_err_and(|e| e.is_timeout()))
-    );
+    // The first may be answered in time; those queued behind it cannot be.
+    let timed_out = gone
+        .iter()
+        .filter(|r| r.as_ref().is_err_and(|e| e.is_timeout()))
+        .count();
+    assert!(timed_out >= 8, "only {timed_out} of 24 gave up");
     let start = Instant::now();
     let (status, _) = app
         .post("/api/users/login", None, login_body("password123"))

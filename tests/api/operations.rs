@@ -7,14 +7,16 @@ use serde_json::{Value, json};
 
 use crate::engine_tests;
 use crate::helpers::{
-    Engine, create_postgres_database, postgres_server, settings, spawn_app, spawn_with,
+    Engine, TestApp, create_postgres_database, fresh_database, postgres_server, settings,
+    spawn_app, spawn_with,
 };
 use crate::proxy::ChaosProxy;
 
 engine_tests!(
     health_metrics_and_request_ids,
     openapi_documents_every_route,
-    cors_preflight_is_answered
+    cors_preflight_is_answered,
+    security_headers_on_every_answer,
 );
 
 async fn health_metrics_and_request_ids(engine: Engine) {
@@ -249,4 +251,46 @@ async fn postgres_outages_are_survived() {
         assert!(Instant::now() < deadline, "no recovery: {status} {body}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+async fn security_headers_on_every_answer(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let head = |path: &'static str, app: &TestApp| {
+        let request = app.client.get(format!("{}{path}", app.base));
+        async move { request.send().await.unwrap().headers().clone() }
+    };
+    for path in ["/api/tags", "/api/no-such-route", "/docs/"] {
+        let headers = head(path, &app).await;
+        let get = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(
+            get("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            get("referrer-policy").as_deref(),
+            Some("no-referrer"),
+            "{path}"
+        );
+        assert_eq!(get("x-frame-options").as_deref(), Some("DENY"), "{path}");
+        let csp = get("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        if path == "/docs/" {
+            assert!(csp.contains("script-src 'self';"), "{csp}");
+            assert!(!csp.contains("unsafe-eval"), "{csp}");
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        }
+        // Over plain HTTP, HSTS would be wrong: only when configured.
+        assert_eq!(get("strict-transport-security"), None, "{path}");
+    }
+
+    let url = fresh_database(engine).await;
+    let tls = spawn_with(settings(&url, &[("HSTS_MAX_AGE_SECS", "31536000")])).await;
+    tls.wait_ready().await;
+    let headers = head("/api/tags", &tls).await;
+    assert_eq!(
+        headers["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
 }
