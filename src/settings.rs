@@ -32,6 +32,11 @@ pub enum CorsOrigins {
     List(Vec<String>),
 }
 
+/// A day: no request, connection wait or drain needs longer.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// Ten years: longer token lifetimes are a mistake, and hours past this overflow the clock.
+const MAX_TTL_HOURS: u64 = 87_600;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub environment: Environment,
@@ -143,6 +148,17 @@ impl Source {
         Ok(self.get(name).map(SecretString::from))
     }
 
+    /// A timeout in whole seconds, from 1 to [`MAX_TIMEOUT_SECS`]: zero would fail every
+    /// request at once, and a deadline past the clock's range would panic where it is added.
+    fn timeout(&self, name: &str, default: u64) -> Result<Duration, ConfigError> {
+        match self.parse(name, default, "whole seconds")? {
+            secs @ 1..=MAX_TIMEOUT_SECS => Ok(Duration::from_secs(secs)),
+            _ => Err(ConfigError::new(format!(
+                "{name} must be from 1 to {MAX_TIMEOUT_SECS} seconds"
+            ))),
+        }
+    }
+
     fn parse<T: std::str::FromStr>(
         &self,
         name: &str,
@@ -180,7 +196,7 @@ impl Settings {
         let database = DatabaseSettings {
             url: database_url(src, &data_dir)?,
             pool_size: src.parse("DB_POOL_SIZE", 10, "a number of connections, 1 to 1000")?,
-            timeout: Duration::from_secs(src.parse("DB_TIMEOUT_SECS", 5, "whole seconds")?),
+            timeout: src.timeout("DB_TIMEOUT_SECS", 5)?,
         };
         if database.pool_size == 0 || database.pool_size > 1000 {
             return Err(ConfigError::new("DB_POOL_SIZE must be between 1 and 1000"));
@@ -205,11 +221,15 @@ impl Settings {
         }
         let jwt = JwtSettings {
             secret,
-            ttl: Duration::from_secs(3600 * src.parse::<u64>("JWT_TTL_HOURS", 168, "whole hours")?),
+            ttl: match src.parse::<u64>("JWT_TTL_HOURS", 168, "whole hours")? {
+                hours @ 1..=MAX_TTL_HOURS => Duration::from_secs(3600 * hours),
+                _ => {
+                    return Err(ConfigError::new(format!(
+                        "JWT_TTL_HOURS must be from 1 to {MAX_TTL_HOURS} (ten years)"
+                    )));
+                }
+            },
         };
-        if jwt.ttl.is_zero() {
-            return Err(ConfigError::new("JWT_TTL_HOURS must be at least 1"));
-        }
 
         let cors_origins = match src.get("CORS_ORIGINS") {
             None if production => CorsOrigins::List(Vec::new()),
@@ -249,11 +269,7 @@ impl Settings {
                 20,
                 "whole seconds",
             )?),
-            request_timeout: Duration::from_secs(src.parse(
-                "REQUEST_TIMEOUT_SECS",
-                30,
-                "whole seconds",
-            )?),
+            request_timeout: src.timeout("REQUEST_TIMEOUT_SECS", 30)?,
             hsts_max_age: match src.parse("HSTS_MAX_AGE_SECS", 0, "whole seconds, 0 for none")? {
                 0 => None,
                 secs => Some(Duration::from_secs(secs)),
@@ -552,6 +568,19 @@ mod tests {
             ),
             (vec![("CORS_ORIGINS", "example.com")], "CORS_ORIGINS entry"),
             (vec![("JWT_TTL_HOURS", "0")], "JWT_TTL_HOURS"),
+            (
+                vec![("JWT_TTL_HOURS", "5124095576030431")],
+                "JWT_TTL_HOURS must be from 1",
+            ),
+            (
+                vec![("DB_TIMEOUT_SECS", "0")],
+                "DB_TIMEOUT_SECS must be from 1",
+            ),
+            (vec![("REQUEST_TIMEOUT_SECS", "0")], "REQUEST_TIMEOUT_SECS"),
+            (
+                vec![("REQUEST_TIMEOUT_SECS", "18446744073709551615")],
+                "REQUEST_TIMEOUT_SECS must be from 1",
+            ),
         ] {
             let err = load(&pairs).unwrap_err().to_string();
             assert!(err.contains(needle), "{pairs:?}: {err}");
