@@ -415,12 +415,36 @@ fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
 
 /// Replaces the password of a URL with `***`; used wherever a database URL is shown.
 pub fn redact_url(raw: &str) -> String {
+    // libpq also takes passwords as query parameters.
+    let secret =
+        |key: &str| key.eq_ignore_ascii_case("password") || key.eq_ignore_ascii_case("sslpassword");
     match url::Url::parse(raw) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
+        // `scheme:rest` without `//` parses too, with any password left in the path.
+        Ok(mut u) if !u.cannot_be_a_base() => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            if u.query_pairs().any(|(k, _)| secret(&k)) {
+                let pairs: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if secret(&k) {
+                            "***".into()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
-        _ => raw.to_string(),
+        // Anything after the scheme of a URL that does not parse may hold a password.
+        _ => match raw.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://[unparseable URL hidden]"),
+            None => "[unparseable URL hidden]".into(),
+        },
     }
 }
 
@@ -605,6 +629,33 @@ mod tests {
                 !out.contains(SECRET) && !out.contains("hunter2hunter2"),
                 "{out}"
             );
+        }
+    }
+
+    #[test]
+    fn diagnostics_hide_passwords_in_every_url_shape() {
+        for (url, shown) in [
+            (
+                "postgres://app:hunter2@db:5432/quill?sslmode=require",
+                "postgres://app:***@db:5432/quill?sslmode=require",
+            ),
+            (
+                "postgres://app@db/quill?password=hunter2&sslmode=disable",
+                "postgres://app@db/quill?password=***&sslmode=disable",
+            ),
+            (
+                "postgres://app:hunter2@db:port/quill",
+                "postgres://[unparseable URL hidden]",
+            ),
+            ("app:hunter2@db", "[unparseable URL hidden]"),
+            (
+                "sqlite://data/quill.db?mode=rwc",
+                "sqlite://data/quill.db?mode=rwc",
+            ),
+        ] {
+            let redacted = redact_url(url);
+            assert_eq!(redacted, shown);
+            assert!(!redacted.contains("hunter2"));
         }
     }
 
