@@ -85,16 +85,9 @@ async fn login_floods_are_refused_at_once_and_login_recovers(engine: Engine) {
 }
 
 async fn skipped_jobs(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
+    app.metrics()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|l| l.strip_prefix("password_jobs_skipped_total "))
         .map_or(0, |v| v.trim().parse().unwrap())
 }

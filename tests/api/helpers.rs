@@ -225,6 +225,16 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        let res = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await;
+        res.unwrap().text().await.unwrap()
+    }
+
     /// `fields` of each article of `GET /api/articles` as `token` sees them, one array per
     /// article, in order: for per-viewer checks.
     pub async fn list_fields(&self, token: Option<&str>, fields: &[&str]) -> Vec<Value> {

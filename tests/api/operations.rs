@@ -51,15 +51,7 @@ async fn health_metrics_and_request_ids(engine: Engine) {
     // An invented method is counted, but under one label: it must not make a series of its own.
     let invented = reqwest::Method::from_bytes(b"FROBNICATE").unwrap();
     app.call(invented, "/api/tags", None, None).await;
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for needle in [
         r#"http_requests_total{method="GET",route="/api/tags",status="200"}"#,
         r#"http_requests_total{method="GET",route="/api/articles/{slug}",status="404"}"#,
