@@ -25,9 +25,10 @@ pub struct PasswordHasher {
 /// More threads would take cores from every other route on larger machines too: logins are
 /// meant to be slow, reads are not.
 const MAX_THREADS: usize = 4;
-/// Two seconds of waiting at ~60 ms a hash: room for a burst of real sign-ups and logins, while
-/// beyond it an answer to retry is kinder than a queue that outlives the flood that filled it.
-const QUEUED_PER_THREAD: usize = 32;
+/// Two to four seconds of waiting at 30-60 ms a hash: room for a burst of real sign-ups and
+/// logins (and for checks left queued by clients that just gave up, until they are skipped),
+/// while beyond it an answer to retry is kinder than a queue that outlives its flood.
+const QUEUED_PER_THREAD: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HasherError {
