@@ -76,27 +76,59 @@ impl TokenKeys {
 
 /// The development secret: read from `data_dir/jwt-secret`, or generated there on first start,
 /// so tokens survive restarts without anyone choosing a secret.
+///
+/// The secret is written whole under a temporary name and linked into place only if no other
+/// process got there first, then read back: the file never exists half-written, and two
+/// processes starting at once on the same data directory end up signing with the same secret.
 pub fn development_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
     let path = data_dir.join("jwt-secret");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        let existing = existing.trim().to_string();
-        if existing.len() >= crate::settings::MIN_JWT_SECRET_BYTES {
-            return Ok(SecretString::from(existing));
-        }
+    if let Some(existing) = read_secret(&path) {
+        return Ok(existing);
     }
-    std::fs::create_dir_all(data_dir)
+    create_private_dir(data_dir)
         .map_err(|e| anyhow::anyhow!("cannot create DATA_DIR {}: {e}", data_dir.display()))?;
     use rand::RngCore;
     let mut bytes = [0u8; 48];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(&path, &secret).map_err(|e| {
+    let cannot_write = |e: std::io::Error| {
         anyhow::anyhow!(
             "cannot write {}: {e} (set JWT_SECRET instead)",
             path.display()
         )
-    })?;
-    Ok(SecretString::from(secret))
+    };
+    let staged = data_dir.join(format!(".jwt-secret-{}", uuid::Uuid::new_v4().simple()));
+    write_private(&staged, &secret).map_err(cannot_write)?;
+    let linked = std::fs::hard_link(&staged, &path);
+    let _ = std::fs::remove_file(&staged);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(cannot_write(e)),
+    }
+    read_secret(&path).ok_or_else(|| anyhow::anyhow!("cannot read back {}", path.display()))
+}
+
+/// The secret in `path`, if there is a usable one.
+fn read_secret(path: &Path) -> Option<SecretString> {
+    let existing = std::fs::read_to_string(path).ok()?;
+    let existing = existing.trim();
+    (existing.len() >= crate::settings::MIN_JWT_SECRET_BYTES)
+        .then(|| SecretString::from(existing.to_string()))
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
 }
 
 #[cfg(unix)]
@@ -105,11 +137,11 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
         .open(path)?;
-    file.write_all(content.as_bytes())
+    file.write_all(content.as_bytes())?;
+    file.sync_all()
 }
 
 #[cfg(not(unix))]
@@ -157,6 +189,40 @@ mod tests {
         };
         let old = jsonwebtoken::encode(&Header::default(), &claims, &k.encoding).unwrap();
         assert_eq!(k.verify(&old).unwrap_err(), TokenError::Expired);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn processes_starting_at_once_agree_on_a_private_development_secret() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir()
+            .join(format!("quill-jwt-{}", uuid::Uuid::new_v4()))
+            .join("data");
+        let dir_for = |_| {
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                development_secret(&dir)
+                    .unwrap()
+                    .expose_secret()
+                    .to_string()
+            })
+        };
+        let secrets: Vec<String> = (0..8)
+            .map(dir_for)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        assert!(secrets.iter().all(|s| s == &secrets[0]), "{secrets:?}");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.join("jwt-secret")), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no staged file left"
+        );
+        std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
     }
 
     #[test]
