@@ -216,6 +216,19 @@ impl TestApp {
         body["article"].clone()
     }
 
+    /// Applies `changes` to one's own article; returns the article as answered.
+    pub async fn update_article(&self, token: &str, slug: &str, changes: Value) -> Value {
+        let (status, body) = self
+            .put(
+                &format!("/api/articles/{slug}"),
+                Some(token),
+                json!({ "article": changes }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["article"].clone()
+    }
+
     /// The slugs of a list answer, in order.
     pub async fn slugs(&self, path: &str, token: Option<&str>) -> Vec<String> {
         let (status, body) = self.get(path, token).await;

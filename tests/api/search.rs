@@ -78,15 +78,8 @@ async fn write(app: &TestApp, token: &str, fields: Value) -> String {
 }
 
 async fn update(app: &TestApp, token: &str, slug: &str, changes: Value) -> String {
-    let (status, body) = app
-        .put(
-            &format!("/api/articles/{slug}"),
-            Some(token),
-            json!({ "article": changes }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["article"]["slug"].as_str().unwrap().to_string()
+    let article = app.update_article(token, slug, changes).await;
+    article["slug"].as_str().unwrap().to_string()
 }
 
 async fn a_title_match_ranks_above_a_body_match(engine: Engine) {

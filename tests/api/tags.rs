@@ -33,17 +33,6 @@ async fn write(app: &TestApp, token: &str, title: &str, tags: &[&str], status: &
     body["article"]["slug"].as_str().unwrap().to_string()
 }
 
-async fn update(app: &TestApp, token: &str, slug: &str, changes: Value) {
-    let (status, body) = app
-        .put(
-            &format!("/api/articles/{slug}"),
-            Some(token),
-            json!({ "article": changes }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
-
 async fn delete_article(app: &TestApp, token: &str, slug: &str) {
     let (status, body) = app
         .delete(&format!("/api/articles/{slug}"), Some(token))
@@ -51,16 +40,21 @@ async fn delete_article(app: &TestApp, token: &str, slug: &str) {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 }
 
-/// `GET /api/tags` with `query`.
-async fn popular(app: &TestApp, query: &str) -> Vec<String> {
-    let (status, body) = app.get(&format!("/api/tags{query}"), None).await;
-    assert_eq!(status, StatusCode::OK, "{query}: {body}");
+/// The names of a tags answer, in order.
+fn names(body: &Value) -> Vec<String> {
     body["tags"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t.as_str().unwrap().to_string())
         .collect()
+}
+
+/// `GET /api/tags` with `query`.
+async fn popular(app: &TestApp, query: &str) -> Vec<String> {
+    let (status, body) = app.get(&format!("/api/tags{query}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{query}: {body}");
+    names(&body)
 }
 
 /// Follows (or with `DELETE`, unfollows) `tag`; returns the status and the answer.
@@ -80,12 +74,7 @@ fn tag(name: &str, articles_count: i64, following: bool) -> Value {
 async fn followed(app: &TestApp, token: &str) -> Vec<String> {
     let (status, body) = app.get("/api/user/tags", Some(token)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap().to_string())
-        .collect()
+    names(&body)
 }
 
 /// The feed's slugs in order and its `articlesCount`.
@@ -162,9 +151,11 @@ async fn tags_only_drafts_or_unlisted_articles_use_are_not_listed(engine: Engine
     );
 
     // Unlisting the published one takes its tags out; publishing the unlisted one adds its own.
-    update(&app, &token, &public, json!({"status": "unlisted"})).await;
+    app.update_article(&token, &public, json!({"status": "unlisted"}))
+        .await;
     assert_eq!(popular(&app, "").await, Vec::<String>::new());
-    update(&app, &token, &unlisted, json!({"status": "published"})).await;
+    app.update_article(&token, &unlisted, json!({"status": "published"}))
+        .await;
     assert_eq!(popular(&app, "").await, ["hidden", "shared"]);
 }
 
@@ -204,16 +195,19 @@ async fn publishing_a_draft_raises_tag_counts(engine: Engine) {
     let draft = write(&app, &token, "Rust draft", &["rust", "new"], "draft").await;
     assert_eq!(popular(&app, "").await, ["go", "rust"]);
 
-    update(&app, &token, &draft, json!({"status": "published"})).await;
+    app.update_article(&token, &draft, json!({"status": "published"}))
+        .await;
     assert_eq!(popular(&app, "").await, ["rust", "go", "new"]);
     assert_eq!(
         follow(&app, Some(&token), "rust").await,
         (StatusCode::OK, tag("rust", 2, true))
     );
 
-    update(&app, &token, &draft, json!({"status": "draft"})).await;
+    app.update_article(&token, &draft, json!({"status": "draft"}))
+        .await;
     assert_eq!(popular(&app, "").await, ["go", "rust"]);
-    update(&app, &token, &draft, json!({"status": "published"})).await;
+    app.update_article(&token, &draft, json!({"status": "published"}))
+        .await;
     assert_eq!(popular(&app, "").await, ["rust", "go", "new"]);
 }
 
@@ -224,22 +218,19 @@ async fn retagging_moves_tag_counts(engine: Engine) {
     let draft = write(&app, &token, "Still a draft", &["kept"], "draft").await;
     assert_eq!(popular(&app, "").await, ["kept", "old"]);
 
-    update(&app, &token, &slug, json!({"tagList": ["kept", "new"]})).await;
+    app.update_article(&token, &slug, json!({"tagList": ["kept", "new"]}))
+        .await;
     assert_eq!(popular(&app, "").await, ["kept", "new"]);
     // A draft's new tags do not count either.
-    update(
-        &app,
-        &token,
-        &draft,
-        json!({"tagList": ["kept", "draft-only"]}),
-    )
-    .await;
+    app.update_article(&token, &draft, json!({"tagList": ["kept", "draft-only"]}))
+        .await;
     assert_eq!(popular(&app, "").await, ["kept", "new"]);
     assert_eq!(
         follow(&app, Some(&token), "kept").await,
         (StatusCode::OK, tag("kept", 1, true))
     );
-    update(&app, &token, &slug, json!({"tagList": []})).await;
+    app.update_article(&token, &slug, json!({"tagList": []}))
+        .await;
     assert_eq!(popular(&app, "").await, Vec::<String>::new());
 }
 
