@@ -2,8 +2,8 @@
 //!
 //! Layers, outside in: [`http`] (routes, extractors, errors) → [`domain`] (validated values and
 //! the resources the API shows) and [`auth`] → [`storage`] (SQL for both engines).
-//! [`settings`], [`telemetry`] and [`startup`] wire them into a server; [`cli`] holds the
-//! commands besides `serve`.
+//! [`transport`] accepts connections within their limits; [`settings`], [`telemetry`] and
+//! [`startup`] wire it all into a server; [`cli`] holds the commands besides `serve`.
 
 pub mod auth;
 pub mod cli;
@@ -13,3 +13,4 @@ pub mod settings;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod transport;

@@ -53,6 +53,33 @@ pub struct Settings {
     /// `Strict-Transport-Security` max-age, when quill is served over TLS (behind a TLS load
     /// balancer); `None` sends no HSTS header, which would be wrong over plain HTTP.
     pub hsts_max_age: Option<Duration>,
+    pub limits: AbuseLimits,
+    pub transport: TransportLimits,
+}
+
+/// How many sign-in failures and sign-ups one account or client address gets per window;
+/// `0` turns a limit off.
+#[derive(Debug, Clone)]
+pub struct AbuseLimits {
+    pub window: Duration,
+    pub login_failures_per_account: u32,
+    pub login_failures_per_address: u32,
+    pub signups_per_address: u32,
+    /// Peers whose `X-Forwarded-For` names the client (the load balancer); anyone else's is
+    /// ignored, so clients cannot pick the address they are limited by.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// What one client connection may hold.
+#[derive(Debug, Clone)]
+pub struct TransportLimits {
+    /// From a request's first byte to the end of its headers.
+    pub header_read_timeout: Duration,
+    /// How long an idle keep-alive connection stays open between requests.
+    pub keep_alive_timeout: Duration,
+    pub max_connections: usize,
+    /// Per client address (peer, not `X-Forwarded-For`); trusted proxies are exempt. `0`: no cap.
+    pub max_connections_per_address: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -68,7 +95,9 @@ pub struct DatabaseSettings {
 pub struct JwtSettings {
     /// `None` in development means "generate one and keep it in the data directory".
     pub secret: Option<SecretString>,
-    pub ttl: Duration,
+    /// How long a sign-in lasts: every token of a session stops working this long after the
+    /// sign-in, however often it is re-issued.
+    pub session_lifetime: Duration,
 }
 
 /// A configuration mistake, worded as one line that names the variable and the fix.
@@ -90,19 +119,10 @@ pub struct Source {
 impl Source {
     /// The real process environment over `./.env` (if present).
     pub fn from_process() -> Result<Self, ConfigError> {
-        let mut dot_env = Vec::new();
-        match dotenvy::from_path_iter(".env") {
-            Ok(iter) => {
-                for item in iter {
-                    dot_env.push(
-                        item.map_err(|e| ConfigError::new(format!(".env could not be read: {e}")))?,
-                    );
-                }
-            }
-            Err(e) if e.not_found() => {}
-            Err(e) => return Err(ConfigError::new(format!(".env could not be read: {e}"))),
-        }
-        Ok(Self::layered(dot_env, std::env::vars()))
+        Ok(Self::layered(
+            read_dot_env(Path::new(".env"))?,
+            std::env::vars(),
+        ))
     }
 
     /// Variables of `env` override those of `dot_env`.
@@ -221,7 +241,7 @@ impl Settings {
         }
         let jwt = JwtSettings {
             secret,
-            ttl: match src.parse::<u64>("JWT_TTL_HOURS", 168, "whole hours")? {
+            session_lifetime: match src.parse::<u64>("JWT_TTL_HOURS", 168, "whole hours")? {
                 hours @ 1..=MAX_TTL_HOURS => Duration::from_secs(3600 * hours),
                 _ => {
                     return Err(ConfigError::new(format!(
@@ -274,6 +294,42 @@ impl Settings {
                 0 => None,
                 secs => Some(Duration::from_secs(secs)),
             },
+            limits: AbuseLimits {
+                window: src.timeout("RATE_LIMIT_WINDOW_SECS", 900)?,
+                login_failures_per_account: src.parse(
+                    "LOGIN_FAILURES_PER_ACCOUNT",
+                    10,
+                    "a number of failed sign-ins, 0 for no limit",
+                )?,
+                login_failures_per_address: src.parse(
+                    "LOGIN_FAILURES_PER_ADDRESS",
+                    100,
+                    "a number of failed sign-ins, 0 for no limit",
+                )?,
+                signups_per_address: src.parse(
+                    "SIGNUPS_PER_ADDRESS",
+                    100,
+                    "a number of sign-ups, 0 for no limit",
+                )?,
+                trusted_proxies: trusted_proxies(src)?,
+            },
+            transport: TransportLimits {
+                header_read_timeout: src.timeout("HEADER_READ_TIMEOUT_SECS", 10)?,
+                keep_alive_timeout: src.timeout("KEEP_ALIVE_TIMEOUT_SECS", 75)?,
+                max_connections: match src.parse("MAX_CONNECTIONS", 10_000, "a number")? {
+                    0 => {
+                        return Err(ConfigError::new(
+                            "MAX_CONNECTIONS must be at least 1 (keep it below `ulimit -n`)",
+                        ));
+                    }
+                    n => n,
+                },
+                max_connections_per_address: src.parse(
+                    "MAX_CONNECTIONS_PER_ADDRESS",
+                    256,
+                    "a number, 0 for no cap",
+                )?,
+            },
         })
     }
 
@@ -311,7 +367,10 @@ impl Settings {
             format!("DB_POOL_SIZE={}", self.database.pool_size),
             format!("DB_TIMEOUT_SECS={}", self.database.timeout.as_secs()),
             format!("JWT_SECRET={jwt}"),
-            format!("JWT_TTL_HOURS={}", self.jwt.ttl.as_secs() / 3600),
+            format!(
+                "JWT_TTL_HOURS={}",
+                self.jwt.session_lifetime.as_secs() / 3600
+            ),
             format!("CORS_ORIGINS={cors}"),
             format!(
                 "LOG_FORMAT={}",
@@ -328,8 +387,94 @@ impl Settings {
                 "HSTS_MAX_AGE_SECS={}",
                 self.hsts_max_age.map_or(0, |d| d.as_secs())
             ),
+            format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
+            format!(
+                "LOGIN_FAILURES_PER_ACCOUNT={}",
+                self.limits.login_failures_per_account
+            ),
+            format!(
+                "LOGIN_FAILURES_PER_ADDRESS={}",
+                self.limits.login_failures_per_address
+            ),
+            format!("SIGNUPS_PER_ADDRESS={}", self.limits.signups_per_address),
+            format!(
+                "TRUSTED_PROXIES={}",
+                self.limits
+                    .trusted_proxies
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            format!(
+                "HEADER_READ_TIMEOUT_SECS={}",
+                self.transport.header_read_timeout.as_secs()
+            ),
+            format!(
+                "KEEP_ALIVE_TIMEOUT_SECS={}",
+                self.transport.keep_alive_timeout.as_secs()
+            ),
+            format!("MAX_CONNECTIONS={}", self.transport.max_connections),
+            format!(
+                "MAX_CONNECTIONS_PER_ADDRESS={}",
+                self.transport.max_connections_per_address
+            ),
         ]
     }
+}
+
+/// The variables of a `.env` file (none if there is no such file). A line that does not parse
+/// is named by its variable only: the line itself may hold a secret.
+fn read_dot_env(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
+    let unreadable = |e: dotenvy::Error| {
+        let detail = match e {
+            dotenvy::Error::LineParse(line, at) => {
+                let name = line
+                    .trim_start()
+                    .trim_start_matches("export ")
+                    .split('=')
+                    .next()
+                    .unwrap_or_default()
+                    .trim();
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    format!("the line of {name} does not parse at character {at}")
+                } else {
+                    format!("a line does not parse at character {at}")
+                }
+            }
+            other => other.to_string(),
+        };
+        ConfigError::new(format!(
+            "{} could not be read: {detail} (quote values with spaces or quotes in them)",
+            path.display()
+        ))
+    };
+    match dotenvy::from_path_iter(path) {
+        Ok(iter) => iter.map(|item| item.map_err(unreadable)).collect(),
+        Err(e) if e.not_found() => Ok(Vec::new()),
+        Err(e) => Err(unreadable(e)),
+    }
+}
+
+/// `TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges (`10.0.0.0/8`, `127.0.0.1`).
+fn trusted_proxies(src: &Source) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(raw) = src.get("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(format!(
+                        "TRUSTED_PROXIES entry {p:?} is not an IP address or CIDR range \
+                         (e.g. 10.0.0.0/8)"
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// `DATABASE_URL`, else a PostgreSQL URL from the `DB_*` parts RDS hands out, else SQLite in `data_dir`.
@@ -466,6 +611,66 @@ mod tests {
     }
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef-long-enough";
+
+    #[test]
+    fn a_dot_env_line_that_does_not_parse_is_named_without_its_value() {
+        let dir = std::env::temp_dir().join(format!("quill-env-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(".env");
+        for (content, named) in [
+            (
+                "PORT=8080\nJWT_SECRET=\"s3cr3t-value-never-shown\n",
+                "JWT_SECRET",
+            ),
+            (
+                "export DB_PASSWORD='s3cr3t-value-never-shown\n",
+                "DB_PASSWORD",
+            ),
+            ("s3cr3t-value-never-shown'\n", "a line"),
+        ] {
+            std::fs::write(&path, content).unwrap();
+            let err = read_dot_env(&path).unwrap_err().to_string();
+            assert!(!err.contains("s3cr3t"), "{err}");
+            assert!(err.contains(named), "{err}");
+        }
+        std::fs::write(&path, "PORT=8081\n").unwrap();
+        assert_eq!(
+            read_dot_env(&path).unwrap(),
+            vec![("PORT".to_string(), "8081".to_string())]
+        );
+        assert!(read_dot_env(&dir.join("missing")).unwrap().is_empty());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn abuse_and_transport_limits_parse_with_clear_errors() {
+        let s = load(&[("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1,::1")]).unwrap();
+        assert_eq!(s.limits.trusted_proxies.len(), 3);
+        assert!(
+            s.limits.trusted_proxies[1].contains(&"192.0.2.1".parse::<std::net::IpAddr>().unwrap())
+        );
+        let err = load(&[("TRUSTED_PROXIES", "10.0.0.0/8,lb.internal")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("\"lb.internal\" is not an IP address"),
+            "{err}"
+        );
+        for name in [
+            "RATE_LIMIT_WINDOW_SECS",
+            "HEADER_READ_TIMEOUT_SECS",
+            "KEEP_ALIVE_TIMEOUT_SECS",
+            "MAX_CONNECTIONS",
+        ] {
+            let err = load(&[(name, "0")]).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+        let err = load(&[("SIGNUPS_PER_ADDRESS", "-1")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("SIGNUPS_PER_ADDRESS=-1 is not valid"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn defaults_serve_sqlite_in_data_dir_on_port_8080() {

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::auth::token::development_secret;
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::http::{self, AppState, Health};
-use crate::settings::Settings;
+use crate::settings::{Settings, TransportLimits};
 use crate::storage::Db;
 
 pub struct Application {
@@ -19,6 +19,7 @@ pub struct Application {
     state: AppState,
     router: axum::Router,
     grace: Duration,
+    transport: TransportLimits,
 }
 
 impl Application {
@@ -31,7 +32,9 @@ impl Application {
         let db = Db::connect_lazy(&settings.database)?;
         let state = AppState {
             db,
-            keys: Arc::new(TokenKeys::new(&secret, settings.jwt.ttl)),
+            keys: Arc::new(TokenKeys::new(&secret)),
+            session_lifetime: settings.jwt.session_lifetime,
+            limits: Arc::new(settings.limits.clone()),
             hasher: PasswordHasher::new(),
             health: Arc::new(Health::default()),
             metrics: crate::telemetry::metrics(),
@@ -47,6 +50,7 @@ impl Application {
             state,
             router,
             grace: settings.shutdown_grace,
+            transport: settings.transport.clone(),
         })
     }
 
@@ -68,9 +72,15 @@ impl Application {
             state,
             router,
             grace,
+            transport,
         } = self;
         tracing::info!(address = %listener.local_addr()?, engine = ?state.db.engine(), "quill listening");
         let preparing = tokio::spawn(prepare_database(state.db.clone(), state.health.clone()));
+        let purging = tokio::spawn(purge_expired(
+            state.db.clone(),
+            state.health.clone(),
+            state.limits.window,
+        ));
 
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let health = state.health.clone();
@@ -83,16 +93,23 @@ impl Application {
             );
             let _ = stopping_tx.send(true);
         };
-        let server = axum::serve(listener, router).with_graceful_shutdown(signal);
+        let server = crate::transport::serve(
+            listener,
+            router,
+            transport,
+            state.limits.trusted_proxies.clone(),
+            signal,
+        );
         let deadline = async move {
             let _ = stopping_rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;
         };
         tokio::select! {
-            served = server => served?,
+            () = server => {},
             () = deadline => tracing::warn!("grace period over: dropping the requests still in flight"),
         }
         preparing.abort();
+        purging.abort();
         if tokio::time::timeout(Duration::from_secs(5), state.db.close())
             .await
             .is_err()
@@ -125,6 +142,35 @@ async fn prepare_database(db: Db, health: Arc<Health>) {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(30));
             }
+        }
+    }
+}
+
+/// How often expired sessions and finished rate-limit windows are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(300);
+
+/// Deletes expired sessions and the counters of finished rate-limit windows, in batches, every
+/// few minutes: requests never do it, and the tables stay the size of what is live. Every
+/// replica runs this; the deletes are idempotent.
+async fn purge_expired(db: Db, health: Arc<Health>, window: Duration) {
+    let mut every = tokio::time::interval(PURGE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if !health.is_migrated() {
+            continue;
+        }
+        let cutoff = chrono::Utc::now().timestamp() - window.as_secs() as i64;
+        match tokio::try_join!(db.purge_expired_sessions(), db.purge_rate_limits(cutoff)) {
+            Ok((0, 0)) => {}
+            Ok((sessions, counters)) => {
+                tracing::info!(
+                    sessions,
+                    counters,
+                    "purged expired sessions and rate limits"
+                )
+            }
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed; retrying later"),
         }
     }
 }

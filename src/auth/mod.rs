@@ -4,4 +4,4 @@ pub mod password;
 pub mod token;
 
 pub use password::{HasherError, PasswordHasher};
-pub use token::{Claims, TokenError, TokenKeys};
+pub use token::{Claims, SessionRef, TokenError, TokenKeys};

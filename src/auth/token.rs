@@ -1,17 +1,18 @@
 use std::path::Path;
-use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-/// What a token says. `jti` names this one token (for logout), `epoch` the user's token epoch
-/// at signing time (a password change bumps it, revoking every older token at once).
+/// What a token says. `sid` names the session it belongs to (logout ends the session), `epoch`
+/// the user's token epoch at signing time (a password change bumps it, so tokens signed before
+/// it stop working even within the caller's own session), and `exp` is the session's expiry:
+/// a token re-issued within a session never outlives it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     /// The user's id; a string, as JWT's `sub` must be.
     pub sub: String,
-    pub jti: String,
+    pub sid: String,
     pub epoch: i64,
     pub iat: i64,
     pub exp: i64,
@@ -31,11 +32,10 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
-    ttl: Duration,
 }
 
 impl TokenKeys {
-    pub fn new(secret: &SecretString, ttl: Duration) -> Self {
+    pub fn new(secret: &SecretString) -> Self {
         let bytes = secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
@@ -44,18 +44,17 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
             validation,
-            ttl,
         }
     }
 
-    pub fn issue(&self, user_id: i64, epoch: i64) -> String {
-        let now = chrono::Utc::now().timestamp();
+    /// A token of `session` (expiring with it) for the user at token epoch `epoch`.
+    pub fn issue(&self, user_id: i64, session: &SessionRef, epoch: i64) -> String {
         let claims = Claims {
             sub: user_id.to_string(),
-            jti: uuid::Uuid::new_v4().simple().to_string(),
+            sid: session.id.clone(),
             epoch,
-            iat: now,
-            exp: now + self.ttl.as_secs() as i64,
+            iat: chrono::Utc::now().timestamp(),
+            exp: session.expires_at,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing with an in-memory key cannot fail")
@@ -72,6 +71,13 @@ impl TokenKeys {
         let user_id = claims.sub.parse().map_err(|_| TokenError::Invalid)?;
         Ok((user_id, claims))
     }
+}
+
+/// The session a token belongs to: its id and its absolute expiry (unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRef {
+    pub id: String,
+    pub expires_at: i64,
 }
 
 /// The development secret: read from `data_dir/jwt-secret`, or generated there on first start,
@@ -153,42 +159,42 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn keys(secret: &str, ttl: u64) -> TokenKeys {
-        TokenKeys::new(
-            &SecretString::from(secret.to_string()),
-            Duration::from_secs(ttl),
-        )
+    fn keys(secret: &str) -> TokenKeys {
+        TokenKeys::new(&SecretString::from(secret.to_string()))
+    }
+
+    fn session(expires_in: i64) -> SessionRef {
+        SessionRef {
+            id: "s1".into(),
+            expires_at: chrono::Utc::now().timestamp() + expires_in,
+        }
     }
 
     #[test]
-    fn issued_tokens_verify_and_carry_their_claims() {
-        let k = keys("a-test-secret-that-is-long-enough-000", 3600);
-        let (id, claims) = k.verify(&k.issue(42, 3)).unwrap();
+    fn issued_tokens_verify_and_carry_their_session() {
+        let k = keys("a-test-secret-that-is-long-enough-000");
+        let session = session(3600);
+        let (id, claims) = k.verify(&k.issue(42, &session, 3)).unwrap();
         assert_eq!((id, claims.epoch), (42, 3));
-        assert_ne!(claims.jti, k.verify(&k.issue(42, 3)).unwrap().1.jti);
+        assert_eq!((claims.sid, claims.exp), (session.id, session.expires_at));
     }
 
     #[test]
     fn foreign_tampered_and_expired_tokens_are_rejected() {
-        let k = keys("a-test-secret-that-is-long-enough-000", 3600);
-        let other = keys("another-secret-that-is-long-enough-11", 3600);
+        let k = keys("a-test-secret-that-is-long-enough-000");
+        let other = keys("another-secret-that-is-long-enough-11");
         assert_eq!(
-            k.verify(&other.issue(1, 0)).unwrap_err(),
+            k.verify(&other.issue(1, &session(3600), 0)).unwrap_err(),
             TokenError::Invalid
         );
         assert_eq!(k.verify("not.a.jwt").unwrap_err(), TokenError::Invalid);
-        let mut token = k.issue(1, 0);
+        let mut token = k.issue(1, &session(3600), 0);
         token.push('x');
         assert_eq!(k.verify(&token).unwrap_err(), TokenError::Invalid);
-        let claims = Claims {
-            sub: "1".into(),
-            jti: "j".into(),
-            epoch: 0,
-            iat: 0,
-            exp: 1,
-        };
-        let old = jsonwebtoken::encode(&Header::default(), &claims, &k.encoding).unwrap();
-        assert_eq!(k.verify(&old).unwrap_err(), TokenError::Expired);
+        assert_eq!(
+            k.verify(&k.issue(1, &session(-60), 0)).unwrap_err(),
+            TokenError::Expired
+        );
     }
 
     #[cfg(unix)]

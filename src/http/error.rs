@@ -17,6 +17,8 @@ pub struct ApiError {
     errors: FieldErrors,
     /// The cause of a 5xx, logged but never shown to the client.
     cause: Option<anyhow::Error>,
+    /// Seconds for `Retry-After` on a 429 (a 503 always says 1).
+    retry_after: Option<u64>,
 }
 
 /// The error envelope, as documented in the OpenAPI document.
@@ -34,6 +36,7 @@ impl ApiError {
             status,
             errors,
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -42,6 +45,7 @@ impl ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             errors,
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -72,7 +76,23 @@ impl ApiError {
             status: StatusCode::CONFLICT,
             errors,
             cause: None,
+            retry_after: None,
         }
+    }
+
+    /// 429: `what` happened too often; `retry_after` seconds until it is allowed again.
+    pub fn rate_limited(field: &str, what: &str, retry_after: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            field,
+            format!("{what}; try again in {retry_after} seconds"),
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    fn database_away() -> Self {
+        Self::unavailable("is unavailable; try again shortly")
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
@@ -99,24 +119,46 @@ impl From<sqlx::Error> for ApiError {
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed => {
                 tracing::warn!(error = %e, "database unavailable");
-                Self::unavailable("is unavailable; try again shortly")
+                Self::database_away()
             }
-            // PostgreSQL going away: connection exceptions (08), shutdown and "cannot connect
-            // now" (57P0x), too many connections, or a database not (yet) there.
-            sqlx::Error::Database(db)
-                if db.code().is_some_and(|c| {
-                    c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "3D000"
-                }) =>
-            {
-                tracing::warn!(error = %e, "database unavailable");
-                Self::unavailable("is unavailable; try again shortly")
-            }
-            // A row this request relied on vanished under a concurrent delete.
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Self::new(
-                StatusCode::CONFLICT,
-                "request",
-                "conflicts with a concurrent change; try again",
-            ),
+            sqlx::Error::Database(db) => match db.code().as_deref().unwrap_or_default() {
+                // PostgreSQL going away: connection exceptions (08), shutdown and "cannot
+                // connect now" (57P0x), too many connections, or a database not (yet) there.
+                code if code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code == "53300"
+                    || code == "3D000" =>
+                {
+                    tracing::warn!(error = %e, "database unavailable");
+                    Self::database_away()
+                }
+                // Wrong user or password, e.g. after a credentials rotation on RDS.
+                "28P01" | "28000" => {
+                    tracing::error!(
+                        error = %e,
+                        "the database refused quill's credentials: check DB_USERNAME and \
+                         DB_PASSWORD (or DATABASE_URL); `quill doctor` shows the failing step"
+                    );
+                    Self::database_away()
+                }
+                // Serialization failures and deadlocks (PostgreSQL), busy or locked (SQLite):
+                // nothing was written, and the same request is likely to pass if sent again.
+                "40001" | "40P01" | "5" | "6" | "261" | "262" | "517" | "773" => {
+                    tracing::warn!(error = %e, "write conflict with a concurrent request");
+                    Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "request",
+                        "conflicted with a concurrent one; try again",
+                    )
+                }
+                // A row this request relied on vanished under a concurrent delete.
+                _ if db.is_foreign_key_violation() => Self::new(
+                    StatusCode::CONFLICT,
+                    "request",
+                    "conflicts with a concurrent change; try again",
+                ),
+                _ => Self::internal(e.into()),
+            },
             _ => Self::internal(e.into()),
         }
     }
@@ -222,10 +264,19 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
         }
         response
     }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Deserializer};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::TokenError;
+use super::middleware::AuthHint;
+use crate::auth::{SessionRef, TokenError};
+use crate::storage::users::Caller;
 
 /// `axum::Json` whose rejections (bad JSON, wrong types, wrong content type, too large)
 /// answer our error envelope.
@@ -29,22 +31,40 @@ where
 }
 
 /// The signed-in user, from `Authorization: Token <jwt>` (or `Bearer <jwt>`). Rejects with 401
-/// when the header is missing, the token is bad or expired, logged out, or older than the
-/// user's last password change.
+/// when the header is missing, the token is bad or expired, its session has ended, or it is
+/// older than the user's last password change.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: i64,
-    /// The token itself, for logout.
-    pub jti: String,
-    pub expires_at: i64,
+    /// The token's session, kept by every token re-issued from this one.
+    pub session: SessionRef,
+    /// The token epoch the token was signed under.
+    pub epoch: i64,
 }
 
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ApiError;
+impl AuthUser {
+    /// Who asks, for writes that must re-check in the same statement that the token holds.
+    pub fn caller(&self) -> Caller<'_> {
+        Caller {
+            user_id: self.id,
+            session_id: &self.session.id,
+            epoch: self.epoch,
+        }
+    }
+}
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+/// Why a request is not signed in.
+enum Refusal {
+    /// The token is missing or does not hold; the reason completes "token ...".
+    Token(&'static str),
+    /// Checking the token failed (e.g. the database is away).
+    Failed(ApiError),
+}
+
+impl AuthUser {
+    async fn authenticate(parts: &Parts, state: &AppState) -> Result<Self, Refusal> {
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
-            return Err(ApiError::unauthorized("token", "is missing"));
+            return Err(Refusal::Token("is missing"));
         };
         let token = header
             .to_str()
@@ -54,27 +74,45 @@ impl FromRequestParts<AppState> for AuthUser {
                 scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")
             })
             .map(|(_, token)| token.trim())
-            .ok_or_else(|| {
-                ApiError::unauthorized("token", "is invalid: use `Authorization: Token <jwt>`")
-            })?;
+            .ok_or(Refusal::Token(
+                "is invalid: use `Authorization: Token <jwt>`",
+            ))?;
         let (user_id, claims) = state.keys.verify(token).map_err(|e| match e {
-            TokenError::Expired => ApiError::unauthorized("token", "has expired"),
-            TokenError::Invalid => ApiError::unauthorized("token", "is invalid"),
+            TokenError::Expired => Refusal::Token("has expired"),
+            TokenError::Invalid => Refusal::Token("is invalid"),
         })?;
-        match state.db.token_state(user_id, &claims.jti).await? {
-            Some(s) if !s.revoked && s.token_epoch == claims.epoch => Ok(Self {
+        match state.db.session_epoch(user_id, &claims.sid).await {
+            Ok(Some(epoch)) if epoch == claims.epoch => Ok(Self {
                 id: user_id,
-                jti: claims.jti,
-                expires_at: claims.exp,
+                session: SessionRef {
+                    id: claims.sid,
+                    expires_at: claims.exp,
+                },
+                epoch,
             }),
-            Some(_) => Err(ApiError::unauthorized("token", "has been revoked")),
-            None => Err(ApiError::unauthorized("token", "is invalid")),
+            Ok(_) => Err(Refusal::Token("has been revoked")),
+            Err(e) => Err(Refusal::Failed(e.into())),
         }
     }
 }
 
-/// For routes that anonymous visitors may use: no header means `None`, but a header that is
-/// present must hold a valid token.
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::authenticate(parts, state)
+            .await
+            .map_err(|refusal| match refusal {
+                Refusal::Token(reason) => ApiError::unauthorized("token", reason),
+                Refusal::Failed(e) => e,
+            })
+    }
+}
+
+/// For routes that anonymous visitors may use: no header means `None`, and so does a token that
+/// does not hold (expired, revoked, malformed), so a stale token in a browser never breaks a
+/// public page; the answer then carries a `WWW-Authenticate` hint (see
+/// [`super::middleware::auth_hint`]) so the client knows to sign in again.
 impl OptionalFromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
@@ -82,12 +120,18 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, ApiError> {
-        if parts.headers.contains_key(AUTHORIZATION) {
-            <Self as FromRequestParts<AppState>>::from_request_parts(parts, state)
-                .await
-                .map(Some)
-        } else {
-            Ok(None)
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Ok(None);
+        }
+        match Self::authenticate(parts, state).await {
+            Ok(user) => Ok(Some(user)),
+            Err(Refusal::Token(reason)) => {
+                if let Some(hint) = parts.extensions.get::<AuthHint>() {
+                    hint.set(reason);
+                }
+                Ok(None)
+            }
+            Err(Refusal::Failed(e)) => Err(e),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Middleware: request logs and metrics, the database and deadline guard, panic answers.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -46,6 +47,38 @@ pub async fn security_headers(
     );
     if let Some(hsts) = hsts {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts);
+    }
+    response
+}
+
+/// Filled in by the optional-auth extractor when a request carried a token that does not hold
+/// but was answered as an anonymous visitor's.
+#[derive(Clone, Default)]
+pub struct AuthHint(Arc<OnceLock<&'static str>>);
+
+impl AuthHint {
+    pub fn set(&self, reason: &'static str) {
+        let _ = self.0.set(reason);
+    }
+}
+
+/// Tells a client whose token was ignored on a public route why (RFC 6750's `invalid_token`),
+/// so it can sign in again instead of silently browsing as nobody.
+pub async fn auth_hint(mut request: Request, next: Next) -> Response {
+    if !request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let hint = AuthHint::default();
+    request.extensions_mut().insert(hint.clone());
+    let mut response = next.run(request).await;
+    if let Some(reason) = hint.0.get()
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "Token error=\"invalid_token\", error_description=\"token {reason}\""
+        ))
+    {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }

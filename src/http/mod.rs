@@ -7,6 +7,7 @@ pub mod comments;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod middleware;
 pub mod ops;
 pub mod paging;
@@ -28,7 +29,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{PasswordHasher, TokenKeys};
-use crate::settings::{CorsOrigins, Settings};
+use crate::settings::{AbuseLimits, CorsOrigins, Settings};
 use crate::storage::Db;
 use error::ApiError;
 
@@ -45,6 +46,9 @@ pub struct AppState {
     pub health: Arc<Health>,
     pub metrics: PrometheusHandle,
     pub request_timeout: std::time::Duration,
+    /// How long a sign-in lasts (`JWT_TTL_HOURS`).
+    pub session_lifetime: std::time::Duration,
+    pub limits: Arc<AbuseLimits>,
 }
 
 /// What readiness depends on besides a live database.
@@ -103,6 +107,7 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
             state.clone(),
             middleware::guard,
         ))
+        .layer(axum::middleware::from_fn(middleware::auth_hint))
         .layer(axum::middleware::from_fn(middleware::observe))
         .layer(cors(&settings.cors_origins))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
@@ -137,6 +142,10 @@ fn cors(origins: &CorsOrigins) -> CorsLayer {
             header::CONTENT_TYPE,
             HeaderName::from_static("x-requested-with"),
         ])
-        .expose_headers([HeaderName::from_static("x-request-id")])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            header::WWW_AUTHENTICATE,
+            header::RETRY_AFTER,
+        ])
         .max_age(std::time::Duration::from_secs(86_400))
 }

@@ -10,6 +10,8 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, patch};
+use super::limits::{self, ClientAddress};
+use crate::auth::SessionRef;
 use crate::domain::Validator;
 use crate::domain::user::{
     Email, Password, Username, login_password, optional_text, required_text,
@@ -25,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register))
         .routes(routes!(login))
         .routes(routes!(logout))
+        .routes(routes!(end_all_sessions))
         .routes(routes!(current_user, update_user, delete_user))
 }
 
@@ -81,10 +84,11 @@ struct UpdateUser {
     image: Option<Option<String>>,
 }
 
-fn user_body(state: &AppState, account: Account) -> UserBody {
+/// The account with a token of `session`.
+fn user_body(state: &AppState, account: Account, session: &SessionRef) -> UserBody {
     UserBody {
         user: User {
-            token: state.keys.issue(account.id, account.token_epoch),
+            token: state.keys.issue(account.id, session, account.token_epoch),
             email: account.email,
             username: account.username,
             bio: account.bio,
@@ -99,9 +103,11 @@ fn user_body(state: &AppState, account: Account) -> UserBody {
         (status = 201, body = UserBody),
         (status = 409, description = "username or email already taken", body = ErrorBody),
         (status = 422, description = "invalid fields", body = ErrorBody),
+        (status = 429, description = "too many sign-ups from this address; see `Retry-After`", body = ErrorBody),
     ))]
 async fn register(
     State(state): State<AppState>,
+    client: ClientAddress,
     Json(body): Json<RegisterBody>,
 ) -> ApiResult<(StatusCode, axum::Json<UserBody>)> {
     let input = body.user;
@@ -110,13 +116,21 @@ async fn register(
     let email = v.field("email", Email::parse(input.email));
     let password = v.field("password", Password::parse(input.password));
     let (username, email, password) = v.finish(|| Some((username?, email?, password?)))?;
+    limits::count_signup(&state, client).await?;
     let hash = state.hasher.hash(password.secret()).await?;
     let account = state
         .db
         .create_account(username.as_str(), email.as_str(), &hash)
         .await?
         .map_err(|taken| ApiError::taken(&taken))?;
-    Ok((StatusCode::CREATED, axum::Json(user_body(&state, account))))
+    let session = state
+        .db
+        .start_session(account.id, state.session_lifetime)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(user_body(&state, account, &session)),
+    ))
 }
 
 /// Sign in with email and password.
@@ -125,15 +139,18 @@ async fn register(
         (status = 200, body = UserBody),
         (status = 401, description = "unknown email or wrong password (the same answer for both)", body = ErrorBody),
         (status = 422, description = "missing fields", body = ErrorBody),
+        (status = 429, description = "too many failed sign-ins to this account or from this address; see `Retry-After`", body = ErrorBody),
     ))]
 async fn login(
     State(state): State<AppState>,
+    client: ClientAddress,
     Json(body): Json<LoginBody>,
 ) -> ApiResult<axum::Json<UserBody>> {
     let mut v = Validator::new();
     let email = v.field("email", required_text(body.user.email));
     let password = v.field("password", login_password(body.user.password));
     let (email, password) = v.finish(|| Some((email?, password?)))?;
+    limits::check_login(&state, &email, client).await?;
     let account = state.db.account_by_email(email.trim()).await?;
     let verified = state
         .hasher
@@ -143,20 +160,38 @@ async fn login(
         )
         .await?;
     match account {
-        Some(account) if verified => Ok(axum::Json(user_body(&state, account))),
-        _ => Err(ApiError::unauthorized("credentials", "invalid")),
+        Some(account) if verified => {
+            let session = state
+                .db
+                .start_session(account.id, state.session_lifetime)
+                .await?;
+            Ok(axum::Json(user_body(&state, account, &session)))
+        }
+        _ => {
+            limits::login_failed(&state, &email, client).await?;
+            Err(ApiError::unauthorized("credentials", "invalid"))
+        }
     }
 }
 
-/// Revoke the token this request carries, on every replica at once.
+/// End the session this request's token belongs to: every token of it stops working, on every
+/// replica at once. Other sessions (other devices) go on.
 #[utoipa::path(post, path = "/api/users/logout", tag = "users", security(("Token" = [])),
-    responses((status = 204, description = "the token no longer works"), (status = 401, body = ErrorBody)))]
+    responses((status = 204, description = "the session has ended"), (status = 401, body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
-    state.db.revoke_token(&user.jti, user.expires_at).await?;
+    state.db.end_session(&user.session.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The signed-in user, with a fresh token.
+/// Sign out everywhere: end every session of the signed-in user, this one included.
+#[utoipa::path(post, path = "/api/user/sessions/revoke-all", tag = "users", security(("Token" = [])),
+    responses((status = 204, description = "every session has ended"), (status = 401, body = ErrorBody)))]
+async fn end_all_sessions(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    state.db.end_all_sessions(user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user, with a token of the same session (it expires when the session does).
 #[utoipa::path(get, path = "/api/user", tag = "users", security(("Token" = [])),
     responses((status = 200, body = UserBody), (status = 401, body = ErrorBody)))]
 async fn current_user(
@@ -167,12 +202,13 @@ async fn current_user(
         .db
         .account_by_id(user.id)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("token", "is invalid"))?;
-    Ok(axum::Json(user_body(&state, account)))
+        .ok_or_else(|| ApiError::unauthorized("token", "has been revoked"))?;
+    Ok(axum::Json(user_body(&state, account, &user.session)))
 }
 
-/// Update the signed-in user. A new password revokes every token issued before it; use the
-/// token in this response from then on. Sending the current password again changes nothing.
+/// Update the signed-in user. A new password revokes every token issued before it and ends the
+/// user's other sessions; use the token in this response from then on. Sending the current
+/// password again changes nothing.
 #[utoipa::path(put, path = "/api/user", tag = "users", security(("Token" = [])), request_body = UpdateUserBody,
     responses(
         (status = 200, body = UserBody),
@@ -219,17 +255,19 @@ async fn update_user(
     }
     let account = state
         .db
-        .update_account(user.id, changes)
+        .update_account(&user.caller(), changes)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("token", "is invalid"))?
+        .ok_or_else(|| ApiError::unauthorized("token", "has been revoked"))?
         .map_err(|taken| ApiError::taken(&taken))?;
-    Ok(axum::Json(user_body(&state, account)))
+    Ok(axum::Json(user_body(&state, account, &user.session)))
 }
 
 /// Delete the signed-in user's account with its articles, comments, favorites and follows.
 #[utoipa::path(delete, path = "/api/user", tag = "users", security(("Token" = [])),
     responses((status = 204, description = "the account is gone"), (status = 401, body = ErrorBody)))]
 async fn delete_user(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
-    state.db.delete_account(user.id).await?;
+    if !state.db.delete_account(&user.caller()).await? {
+        return Err(ApiError::unauthorized("token", "has been revoked"));
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,10 +7,12 @@ pub mod articles;
 pub mod bookmarks;
 pub mod claps;
 pub mod comments;
+mod limits;
 pub mod lists;
 pub mod profiles;
 mod rendering;
 mod search;
+mod sessions;
 pub mod tags;
 pub mod users;
 

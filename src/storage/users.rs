@@ -39,10 +39,24 @@ pub struct AccountChanges {
     pub image: Option<Option<String>>,
 }
 
-/// What the auth check needs to know about a token's user.
-pub struct TokenState {
-    pub token_epoch: i64,
-    pub revoked: bool,
+/// Who asks for a change to their own account: the session and token epoch of their token.
+pub struct Caller<'a> {
+    pub user_id: i64,
+    pub session_id: &'a str,
+    pub epoch: i64,
+}
+
+/// The condition on a `users` row that the caller's token still holds: no password change
+/// since it was signed (on PostgreSQL, a concurrent one that commits first makes the row fail
+/// the re-check) and its session is live. Takes the token epoch as parameter `$first`, then the
+/// session id and the current time.
+fn caller_holds(first: u8) -> String {
+    format!(
+        "token_epoch = ${first} AND EXISTS (SELECT 1 FROM sessions WHERE sessions.id = ${} \
+         AND sessions.user_id = users.id AND sessions.expires_at > ${})",
+        first + 1,
+        first + 2
+    )
 }
 
 const ACCOUNT_COLUMNS: &str = "id, username, email, password_hash, bio, image, token_epoch";
@@ -156,13 +170,16 @@ impl Db {
         row.as_ref().map(account).transpose()
     }
 
-    /// Applies `changes`; a new password also bumps the token epoch, revoking older tokens.
-    /// `None` when the account no longer exists.
+    /// Applies `changes` for the holder of `caller`'s token; a new password also bumps the token
+    /// epoch (every older token stops working) and ends the user's other sessions. `None` when
+    /// the account is gone or the caller's token no longer holds: that is checked by the very
+    /// statement that writes, so a password change or logout that lands first always wins.
     pub async fn update_account(
         &self,
-        id: i64,
+        caller: &Caller<'_>,
         changes: AccountChanges,
     ) -> Result<Option<Result<Account, Taken>>, sqlx::Error> {
+        let id = caller.user_id;
         let taken = self
             .taken(changes.username.as_deref(), changes.email.as_deref(), id)
             .await?;
@@ -171,6 +188,7 @@ impl Db {
         }
         let (set_bio, bio) = split(changes.bio);
         let (set_image, image) = split(changes.image);
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(&format!(
             "UPDATE users SET \
                 username = COALESCE($2, username), \
@@ -180,7 +198,8 @@ impl Db {
                 bio = CASE WHEN $6 = 1 THEN $7 ELSE bio END, \
                 image = CASE WHEN $8 = 1 THEN $9 ELSE image END, \
                 updated_at = $10 \
-             WHERE id = $1 RETURNING {ACCOUNT_COLUMNS}"
+             WHERE id = $1 AND {} RETURNING {ACCOUNT_COLUMNS}",
+            caller_holds(11)
         ))
         .bind(id)
         .bind(changes.username.as_deref())
@@ -192,65 +211,47 @@ impl Db {
         .bind(set_image)
         .bind(image)
         .bind(now_timestamp())
-        .fetch_optional(&self.pool)
+        .bind(caller.epoch)
+        .bind(caller.session_id)
+        .bind(chrono::Utc::now().timestamp())
+        .fetch_optional(&mut *tx)
         .await;
-        match updated {
-            Ok(row) => row.as_ref().map(|r| account(r).map(Ok)).transpose(),
-            Err(e) if is_unique_violation(&e) => Ok(Some(Err(self
-                .taken_after_conflict(changes.username.as_deref(), changes.email.as_deref(), id)
-                .await?))),
-            Err(e) => Err(e),
+        let account = match updated {
+            Ok(Some(row)) => account(&row)?,
+            Ok(None) => return Ok(None),
+            Err(e) if is_unique_violation(&e) => {
+                drop(tx);
+                return Ok(Some(Err(self
+                    .taken_after_conflict(changes.username.as_deref(), changes.email.as_deref(), id)
+                    .await?)));
+            }
+            Err(e) => return Err(e),
+        };
+        if changes.password_hash.is_some() {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                .bind(id)
+                .bind(caller.session_id)
+                .execute(&mut *tx)
+                .await?;
         }
+        tx.commit().await?;
+        Ok(Some(Ok(account)))
     }
 
-    /// Deletes the account; its articles, comments, favorites and follows go with it.
-    pub async fn delete_account(&self, id: i64) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// `None` when the user is gone.
-    pub async fn token_state(
-        &self,
-        user_id: i64,
-        jti: &str,
-    ) -> Result<Option<TokenState>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT token_epoch, \
-                    CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2) THEN 1 ELSE 0 END AS revoked \
-             FROM users WHERE id = $1",
-        )
-        .bind(user_id)
-        .bind(jti)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(TokenState {
-                token_epoch: r.try_get("token_epoch")?,
-                revoked: r.try_get::<i64, _>("revoked")? == 1,
-            })
-        })
-        .transpose()
-    }
-
-    /// Revokes one token until its expiry, and forgets revocations whose tokens expired anyway.
-    pub async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), sqlx::Error> {
-        let now = chrono::Utc::now().timestamp();
-        sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query(
-            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
-        )
-        .bind(jti)
-        .bind(expires_at)
+    /// Deletes the caller's account; its articles, comments, favorites, follows and sessions go
+    /// with it. `false` when the caller's token no longer holds (checked in the same statement).
+    pub async fn delete_account(&self, caller: &Caller<'_>) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(&format!(
+            "DELETE FROM users WHERE id = $1 AND {}",
+            caller_holds(2)
+        ))
+        .bind(caller.user_id)
+        .bind(caller.epoch)
+        .bind(caller.session_id)
+        .bind(chrono::Utc::now().timestamp())
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 }
 

@@ -8,12 +8,18 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::engine_tests;
-use crate::helpers::{Engine, ServerProcess, TestApp, spawn_app};
+use crate::helpers::{Engine, ServerProcess, TestApp, fresh_database, settings, spawn_with};
 
 engine_tests!(
     login_floods_are_refused_at_once_and_login_recovers,
     abandoned_password_checks_are_skipped,
 );
+
+/// The hashing queue itself is under test here, not the failed-login limits in front of it.
+const NO_LOGIN_LIMITS: &[(&str, &str)] = &[
+    ("LOGIN_FAILURES_PER_ACCOUNT", "0"),
+    ("LOGIN_FAILURES_PER_ADDRESS", "0"),
+];
 
 fn login_body(password: &str) -> serde_json::Value {
     json!({"user": {"email": "victim@example.com", "password": password}})
@@ -39,7 +45,7 @@ async fn login_flood_round(app: &TestApp) -> Vec<(StatusCode, serde_json::Value)
 
 /// The real binary, so that its memory is its own and not the test runner's.
 async fn login_floods_are_refused_at_once_and_login_recovers(engine: Engine) {
-    let server = ServerProcess::start(engine, &[]).await;
+    let server = ServerProcess::start(engine, NO_LOGIN_LIMITS).await;
     let app = &server.app;
     app.register("victim").await;
     let before = server.rss_mib();
@@ -93,7 +99,8 @@ async fn skipped_jobs(app: &TestApp) -> u64 {
 }
 
 async fn abandoned_password_checks_are_skipped(engine: Engine) {
-    let app = spawn_app(engine).await;
+    let app = spawn_with(settings(&fresh_database(engine).await, NO_LOGIN_LIMITS)).await;
+    app.wait_ready().await;
     app.register("victim").await;
     let before = skipped_jobs(&app).await;
     // Clients that give up after 250 ms: their checks queue behind each other (each takes tens of

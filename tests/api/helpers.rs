@@ -68,6 +68,8 @@ pub fn settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
         ("JWT_SECRET".to_string(), JWT_SECRET.to_string()),
         ("DATA_DIR".to_string(), data_dir.display().to_string()),
         ("DB_TIMEOUT_SECS".to_string(), "2".to_string()),
+        // Tests sign many users up from one address; the limit has tests of its own.
+        ("SIGNUPS_PER_ADDRESS".to_string(), "0".to_string()),
     ];
     vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Settings::load(&Source::from_pairs(vars)).expect("test settings are valid")
@@ -277,6 +279,8 @@ pub fn slugs(body: &Value) -> Vec<String> {
 pub struct ServerProcess {
     pub child: std::process::Child,
     pub app: TestApp,
+    /// Where the process's stdout and stderr (its logs) go.
+    log_path: std::path::PathBuf,
 }
 
 impl ServerProcess {
@@ -289,6 +293,11 @@ impl ServerProcess {
             .port();
         let data_dir =
             std::env::temp_dir().join(format!("quill-process-{}", uuid::Uuid::new_v4().simple()));
+        let log_path = std::env::temp_dir().join(format!(
+            "quill-process-{}.log",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let log = std::fs::File::create(&log_path).unwrap();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_quill"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -299,7 +308,8 @@ impl ServerProcess {
             .env("JWT_SECRET", JWT_SECRET)
             .env("LOG_LEVEL", "warn")
             .envs(extra.iter().copied())
-            .stdout(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .expect("the quill binary starts");
         let server = Self {
@@ -308,9 +318,15 @@ impl ServerProcess {
                 base: format!("http://127.0.0.1:{port}"),
                 client: reqwest::Client::new(),
             },
+            log_path,
         };
         server.app.wait_ready().await;
         server
+    }
+
+    /// Everything the process has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap()
     }
 
     /// The process's resident memory, in MiB.
@@ -330,6 +346,7 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log_path);
     }
 }
 

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::engine_tests;
 use crate::helpers::{
-    Engine, TestApp, create_postgres_database, fresh_database, postgres_server, settings,
-    spawn_app, spawn_with,
+    Engine, ServerProcess, TestApp, create_postgres_database, fresh_database, postgres_server,
+    settings, spawn_app, spawn_with,
 };
 use crate::proxy::ChaosProxy;
 
@@ -17,7 +17,51 @@ engine_tests!(
     openapi_documents_every_route,
     cors_preflight_is_answered,
     security_headers_on_every_answer,
+    credentials_in_headers_never_reach_the_logs,
 );
+
+/// At the most verbose log level, with JSON logs, nothing a client sends as a credential shows
+/// up: not a valid token, not a bad one, not a cookie, not a password.
+async fn credentials_in_headers_never_reach_the_logs(engine: Engine) {
+    let server =
+        ServerProcess::start(engine, &[("LOG_LEVEL", "trace"), ("LOG_FORMAT", "json")]).await;
+    let app = &server.app;
+    let token = app.register("logged").await;
+    let secrets = [
+        token.clone(),
+        "forged.token.value-7f3a".to_string(),
+        "cookie-value-9c1e".to_string(),
+        "password123".to_string(),
+    ];
+    for authorization in [
+        format!("Token {}", secrets[0]),
+        format!("Token {}", secrets[1]),
+    ] {
+        for path in ["/api/user", "/api/articles", "/api/nowhere"] {
+            let res = app
+                .client
+                .get(format!("{}{path}", app.base))
+                .header("Authorization", &authorization)
+                .header("Cookie", format!("session={}", secrets[2]))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().as_u16() < 500);
+        }
+    }
+    app.login("logged").await;
+    let log = server.log();
+    assert!(
+        log.contains("\"route\""),
+        "the requests were logged:\n{log}"
+    );
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "{secret} appears in the log"
+        );
+    }
+}
 
 async fn health_metrics_and_request_ids(engine: Engine) {
     let app = spawn_app(engine).await;
@@ -88,6 +132,7 @@ async fn openapi_documents_every_route(engine: Engine) {
         "POST /api/users",
         "POST /api/users/login",
         "POST /api/users/logout",
+        "POST /api/user/sessions/revoke-all",
         "GET /api/user",
         "PUT /api/user",
         "DELETE /api/user",

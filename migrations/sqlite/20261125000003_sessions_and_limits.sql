@@ -1,0 +1,26 @@
+-- Sessions and abuse limits.
+
+-- A sign-in is a session with a fixed absolute lifetime; every token names its session, and a
+-- token re-issued from another keeps the session and its expiry. Ending the session (logout,
+-- "sign out everywhere", a password change for the other sessions) deletes the row, which ends
+-- every token of it at once, on every replica. Expired rows are purged in the background.
+-- revoked_tokens (per-token logout) is no longer read; replicas of the previous release still
+-- write it during a rolling deploy, so it is dropped by a later release.
+CREATE TABLE sessions (
+    id         TEXT    PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_user_idx ON sessions (user_id);
+CREATE INDEX sessions_expiry_idx ON sessions (expires_at);
+
+-- Attempts per bucket (e.g. failed logins of one account, sign-ups from one address) in the
+-- current fixed window (unix seconds); shared by every replica. Old windows are purged in the
+-- background.
+CREATE TABLE rate_limits (
+    bucket       TEXT    PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    hits         INTEGER NOT NULL
+);
+CREATE INDEX rate_limits_window_idx ON rate_limits (window_start);

@@ -1,0 +1,224 @@
+//! Abuse limits on signing in and signing up, and the client address they count by.
+//!
+//! Counters live in the database (see `storage::limits`), so on PostgreSQL every replica counts
+//! against the same numbers; only sign-in, sign-up and their failures touch them, never an
+//! ordinary read. Sign-ins count failures only: a user who gets their password right is never
+//! slowed, while a guesser is stopped per account (whatever address it comes from) and per
+//! address (whatever accounts it tries).
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use ipnet::IpNet;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::settings::AbuseLimits;
+
+/// Longest account name (email) kept in a bucket name: no real address is longer, and a
+/// megabyte-long "email" must not become a megabyte-long key.
+const MAX_EMAIL_IN_BUCKET: usize = 254;
+
+/// The address a request comes from: the peer's, or, when the peer is a trusted proxy, the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(Self(client_address(
+            peer,
+            &parts.headers,
+            &state.limits.trusted_proxies,
+        )))
+    }
+}
+
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for entry in forwarded.into_iter().rev() {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// The current window's start and the seconds until the next one.
+fn window(limits: &AbuseLimits) -> (i64, u64) {
+    let length = limits.window.as_secs() as i64;
+    let now = chrono::Utc::now().timestamp();
+    let start = now - now.rem_euclid(length);
+    (start, (start + length - now) as u64)
+}
+
+fn login_buckets(email: &str, client: ClientAddress) -> [String; 2] {
+    let mut email = email.trim().to_lowercase();
+    if email.len() > MAX_EMAIL_IN_BUCKET {
+        let cut = (0..=MAX_EMAIL_IN_BUCKET)
+            .rev()
+            .find(|&i| email.is_char_boundary(i))
+            .unwrap_or(0);
+        email.truncate(cut);
+    }
+    [
+        format!("login:account:{email}"),
+        format!("login:address:{}", client.0),
+    ]
+}
+
+fn exceeded(limit: u32, hits: i64) -> bool {
+    limit > 0 && hits >= i64::from(limit)
+}
+
+/// Refuses a sign-in attempt once the account or the address has used up its failures for
+/// this window. A read only: attempts are counted when they fail.
+pub async fn check_login(
+    state: &AppState,
+    email: &str,
+    client: ClientAddress,
+) -> Result<(), ApiError> {
+    let limits = &state.limits;
+    if limits.login_failures_per_account == 0 && limits.login_failures_per_address == 0 {
+        return Ok(());
+    }
+    let (start, retry_after) = window(limits);
+    let [account, address] = login_buckets(email, client);
+    let [account_hits, address_hits] = state.db.rate_hits([&account, &address], start).await?;
+    if exceeded(limits.login_failures_per_account, account_hits) {
+        return Err(ApiError::rate_limited(
+            "login",
+            "too many failed sign-ins to this account",
+            retry_after,
+        ));
+    }
+    if exceeded(limits.login_failures_per_address, address_hits) {
+        return Err(ApiError::rate_limited(
+            "login",
+            "too many failed sign-ins from your address",
+            retry_after,
+        ));
+    }
+    Ok(())
+}
+
+/// Counts a failed sign-in against the account and the address.
+pub async fn login_failed(
+    state: &AppState,
+    email: &str,
+    client: ClientAddress,
+) -> Result<(), ApiError> {
+    let limits = &state.limits;
+    let (start, _) = window(limits);
+    let [account, address] = login_buckets(email, client);
+    for (limit, bucket) in [
+        (limits.login_failures_per_account, account),
+        (limits.login_failures_per_address, address),
+    ] {
+        if limit > 0 {
+            state.db.count_rate_hit(&bucket, start).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Counts a sign-up attempt from the address, refusing it past the limit.
+pub async fn count_signup(state: &AppState, client: ClientAddress) -> Result<(), ApiError> {
+    let limits = &state.limits;
+    if limits.signups_per_address == 0 {
+        return Ok(());
+    }
+    let (start, retry_after) = window(limits);
+    let hits = state
+        .db
+        .count_rate_hit(&format!("signup:address:{}", client.0), start)
+        .await?;
+    if hits > i64::from(limits.signups_per_address) {
+        return Err(ApiError::rate_limited(
+            "registration",
+            "too many sign-ups from your address",
+            retry_after,
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for v in values {
+            map.append("x-forwarded-for", v.parse().unwrap());
+        }
+        map
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let spoofed = headers(&["203.0.113.9"]);
+        assert_eq!(
+            client_address(ip("198.51.100.7"), &spoofed, &trusted),
+            ip("198.51.100.7"),
+            "a client that is not a proxy cannot choose its address"
+        );
+        assert_eq!(
+            client_address(ip("10.1.2.3"), &spoofed, &trusted),
+            ip("203.0.113.9")
+        );
+        // The client may prepend anything; only what the trusted hops appended counts.
+        let chain = headers(&["1.1.1.1, 203.0.113.9", "10.0.0.5"]);
+        assert_eq!(
+            client_address(ip("10.1.2.3"), &chain, &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_address(ip("10.1.2.3"), &headers(&["garbage"]), &trusted),
+            ip("10.1.2.3")
+        );
+        assert_eq!(
+            client_address(ip("10.1.2.3"), &HeaderMap::new(), &trusted),
+            ip("10.1.2.3")
+        );
+    }
+
+    #[test]
+    fn long_emails_make_bounded_buckets() {
+        let email = "é".repeat(1000);
+        let [account, _] = login_buckets(&email, ClientAddress(ip("::1")));
+        assert!(account.len() <= MAX_EMAIL_IN_BUCKET + "login:account:".len());
+    }
+}

@@ -1,0 +1,116 @@
+//! Sessions: one per sign-in, with a fixed absolute lifetime. Every token names its session, so
+//! deleting the row ends all of the session's tokens on every replica at once.
+
+use std::time::Duration;
+
+use sqlx::Row;
+
+use super::Db;
+use crate::auth::SessionRef;
+
+/// Rows deleted per statement when purging: small enough that no purge holds locks for long.
+const PURGE_BATCH: i64 = 1_000;
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Db {
+    /// Starts a session for `user_id` that ends `lifetime` from now.
+    pub async fn start_session(
+        &self,
+        user_id: i64,
+        lifetime: Duration,
+    ) -> Result<SessionRef, sqlx::Error> {
+        let created_at = now();
+        let session = SessionRef {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            expires_at: created_at.saturating_add(lifetime.as_secs() as i64),
+        };
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&session.id)
+        .bind(user_id)
+        .bind(created_at)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(session)
+    }
+
+    /// The user's current token epoch, if `session_id` is a live session of `user_id`: the one
+    /// query that authenticates a request.
+    pub async fn session_epoch(
+        &self,
+        user_id: i64,
+        session_id: &str,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT users.token_epoch FROM sessions JOIN users ON users.id = sessions.user_id \
+             WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.try_get("token_epoch")).transpose()
+    }
+
+    /// Ends one session (logout).
+    pub async fn end_session(&self, session_id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of the user ("sign out everywhere"). The token epoch moves too, so a
+    /// request that authenticated just before cannot still change the account afterwards.
+    pub async fn end_all_sessions(&self, user_id: i64) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET token_epoch = token_epoch + 1 WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// Deletes expired sessions in small batches; returns how many.
+    pub async fn purge_expired_sessions(&self) -> Result<u64, sqlx::Error> {
+        self.purge_in_batches(
+            "DELETE FROM sessions WHERE id IN \
+             (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)",
+            now(),
+        )
+        .await
+    }
+
+    /// Runs a batched `DELETE` (taking a cutoff as $1 and the batch size as $2) until it deletes
+    /// less than a full batch.
+    pub(crate) async fn purge_in_batches(
+        &self,
+        statement: &str,
+        cutoff: i64,
+    ) -> Result<u64, sqlx::Error> {
+        let mut total = 0;
+        loop {
+            let deleted = sqlx::query(statement)
+                .bind(cutoff)
+                .bind(PURGE_BATCH)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+            total += deleted;
+            if deleted < PURGE_BATCH as u64 {
+                return Ok(total);
+            }
+        }
+    }
+}
