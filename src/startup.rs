@@ -76,6 +76,7 @@ impl Application {
         } = self;
         tracing::info!(address = %listener.local_addr()?, engine = ?state.db.engine(), "quill listening");
         let preparing = tokio::spawn(prepare_database(state.db.clone(), state.health.clone()));
+        let watching = tokio::spawn(watch_database(state.db.clone(), state.health.clone()));
         let purging = tokio::spawn(purge_expired(
             state.db.clone(),
             state.health.clone(),
@@ -110,6 +111,7 @@ impl Application {
         }
         preparing.abort();
         purging.abort();
+        watching.abort();
         if tokio::time::timeout(Duration::from_secs(5), state.db.close())
             .await
             .is_err()
@@ -142,6 +144,42 @@ async fn prepare_database(db: Db, health: Arc<Health>) {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(30));
             }
+        }
+    }
+}
+
+/// How long the watcher waits for the database to answer a ping, and between pings.
+const WATCH_PING_TIMEOUT: Duration = Duration::from_secs(1);
+const WATCH_PING_EVERY: Duration = Duration::from_millis(250);
+
+/// Confirms suspected outages and sees them end. When a request saw the database fail, pings it
+/// on the readiness connection: no answer marks it away (API requests then get 503 at once),
+/// and pings go on until it answers again, which ends the outage for every request at once.
+async fn watch_database(db: Db, health: Arc<Health>) {
+    loop {
+        health.database_suspected().await;
+        loop {
+            match tokio::time::timeout(WATCH_PING_TIMEOUT, db.ping()).await {
+                Ok(Ok(())) => {
+                    if health.set_database_away(false) {
+                        tracing::info!("database answers again: serving API requests");
+                    }
+                    break;
+                }
+                Ok(Err(e)) => {
+                    if health.set_database_away(true) {
+                        tracing::warn!(error = %e, "database unreachable: answering 503 at once until it is back");
+                    }
+                }
+                Err(_) => {
+                    if health.set_database_away(true) {
+                        tracing::warn!(
+                            "database does not answer: answering 503 at once until it does"
+                        );
+                    }
+                }
+            }
+            tokio::time::sleep(WATCH_PING_EVERY).await;
         }
     }
 }

@@ -19,7 +19,14 @@ pub struct ApiError {
     cause: Option<anyhow::Error>,
     /// Seconds for `Retry-After` on a 429 (a 503 always says 1).
     retry_after: Option<u64>,
+    /// The database did not answer.
+    away: bool,
 }
+
+/// Marks an answer given because the database did not answer, so that the guard can have the
+/// outage confirmed (and later requests answered at once) without knowing about errors.
+#[derive(Clone, Copy)]
+pub struct DatabaseAway;
 
 /// The error envelope, as documented in the OpenAPI document.
 #[derive(Serialize, ToSchema)]
@@ -37,6 +44,7 @@ impl ApiError {
             errors,
             cause: None,
             retry_after: None,
+            away: false,
         }
     }
 
@@ -46,6 +54,7 @@ impl ApiError {
             errors,
             cause: None,
             retry_after: None,
+            away: false,
         }
     }
 
@@ -77,6 +86,7 @@ impl ApiError {
             errors,
             cause: None,
             retry_after: None,
+            away: false,
         }
     }
 
@@ -91,8 +101,10 @@ impl ApiError {
         e
     }
 
-    fn database_away() -> Self {
-        Self::unavailable("is unavailable; try again shortly")
+    pub fn database_away() -> Self {
+        let mut e = Self::unavailable("is unavailable; try again shortly");
+        e.away = true;
+        e
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
@@ -272,6 +284,9 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if self.away {
+            response.extensions_mut().insert(DatabaseAway);
         }
         if self.status == StatusCode::UNAUTHORIZED {
             response

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, DatabaseAway};
 
 /// JSON answers are never a document to render: nothing may load from them or frame them.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
@@ -132,7 +132,10 @@ pub async fn observe(request: Request, next: Next) -> Response {
 }
 
 /// API routes need a migrated database and must answer within the request timeout; health,
-/// metrics and docs always answer.
+/// metrics and docs always answer. While the database is known to be away, API requests are
+/// answered 503 at once instead of each waiting out the pool's timeout, which would pile
+/// clients and load balancers up behind a dead database. An answer that suggests an outage (a
+/// database error, or a request that ran out of time) has the watcher ping to confirm it.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/api/") || request.uri().path() == "/api/openapi.json" {
         return next.run(request).await;
@@ -143,14 +146,25 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         )
         .into_response();
     }
+    if state.health.is_database_away() {
+        return ApiError::database_away().into_response();
+    }
     match tokio::time::timeout(state.request_timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "request",
-            "timed out; try again shortly",
-        )
-        .into_response(),
+        Ok(response) => {
+            if response.extensions().get::<DatabaseAway>().is_some() {
+                state.health.suspect_database();
+            }
+            response
+        }
+        Err(_) => {
+            state.health.suspect_database();
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "request",
+                "timed out; try again shortly",
+            )
+            .into_response()
+        }
     }
 }
 

@@ -51,11 +51,15 @@ pub struct AppState {
     pub limits: Arc<AbuseLimits>,
 }
 
-/// What readiness depends on besides a live database.
+/// What readiness depends on besides a live database, and whether the database is known to be
+/// away (see [`middleware::guard`] and `startup::watch_database`).
 #[derive(Default)]
 pub struct Health {
     migrated: AtomicBool,
     shutting_down: AtomicBool,
+    database_away: AtomicBool,
+    /// Raised when a request saw signs of a database outage; the watcher then pings to tell.
+    suspicion: tokio::sync::Notify,
 }
 
 impl Health {
@@ -73,6 +77,23 @@ impl Health {
 
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Acquire)
+    }
+
+    pub fn suspect_database(&self) {
+        self.suspicion.notify_one();
+    }
+
+    pub async fn database_suspected(&self) {
+        self.suspicion.notified().await;
+    }
+
+    /// Records whether the database answers; true when that changed.
+    pub fn set_database_away(&self, away: bool) -> bool {
+        self.database_away.swap(away, Ordering::AcqRel) != away
+    }
+
+    pub fn is_database_away(&self) -> bool {
+        self.database_away.load(Ordering::Acquire)
     }
 }
 
