@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds quill's container image from the repository's own Dockerfile and checks it the way a
-# deployment would use it (size, contents, SQLite on a named volume, PostgreSQL over TLS with
-# verify-full), then brings up docker-compose.yml (quill + PostgreSQL) with that image and checks
-# that.
+# Checks the deploy files (scripts/check_deploy_files.py), builds quill's container image from the
+# repository's own Dockerfile and checks it the way a deployment would use it (size, contents,
+# SQLite on a named volume, PostgreSQL over TLS with verify-full), then brings up
+# docker-compose.yml (quill + PostgreSQL) with that image and checks that.
 #
 #   scripts/container-test.sh PATH/TO/docker-here.sh
 #
@@ -165,16 +165,20 @@ docker-compose version --short
 compose_cleanup  # a stack left by an interrupted earlier run
 
 ###############################################################################################
-step "docker build (the repository's Dockerfile)"
-# A '# syntax=' line makes BuildKit pull a frontend image, which cannot work here: build from a
-# copy without it. Everything else is the file as committed (.dockerignore applies), except the
-# builder image: the same tag as the pinned default, without the digest.
-# Build from a snapshot of the work tree, so that the image and the compose stack below are built
-# from the same files even if the tree changes during the run.
+step "deploy files"
+# Build from a snapshot of the work tree, so that what is checked, the image and the compose stack
+# below all come from the same files even if the tree changes during the run.
 ctx=$tmp/context
 rsync -a --exclude /target/ --exclude /.git/ --exclude /data/ --exclude /.env "$root/" "$ctx/"
 cd "$ctx"
 COMPOSE=(docker-compose -p quillci -f "$ctx/docker-compose.yml")
+python3 scripts/check_deploy_files.py "$ctx"
+
+###############################################################################################
+step "docker build (the repository's Dockerfile)"
+# A '# syntax=' line makes BuildKit pull a frontend image, which cannot work here: build from a
+# copy without it. Everything else is the file as committed (.dockerignore applies), except the
+# builder image: the same tag as the pinned default, without the digest.
 sed '1{/^#[[:space:]]*syntax=/d}' Dockerfile >"$tmp/Dockerfile"
 rust_tag=$(sed -n 's/^ARG RUST_IMAGE=\([^@]*\)@sha256:.*/\1/p' Dockerfile)
 [ -n "$rust_tag" ] || fail "the Dockerfile has no digest-pinned ARG RUST_IMAGE default"
