@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds quill's container image from the repository's own Dockerfile and checks it the way a
-# deployment would use it, then brings up docker-compose.yml (quill + PostgreSQL) and checks that.
+# Checks the deploy files (scripts/check_deploy_files.py), builds quill's container image from the
+# repository's own Dockerfile and checks it the way a deployment would use it (size, contents,
+# SQLite on a named volume, PostgreSQL over TLS with verify-full), then brings up
+# docker-compose.yml (quill + PostgreSQL) with that image and checks that.
 #
 #   scripts/container-test.sh PATH/TO/docker-here.sh
 #
@@ -10,8 +12,9 @@
 # volumes and the compose stack it creates are removed on exit; the images and dockerd are
 # left in place (the build cache makes the next run fast).
 #
-# The image is built once, from a snapshot of the work tree; compose's own build of the same
-# snapshot is then a BuildKit cache hit.
+# The image is built once, from a snapshot of the work tree, with the Dockerfile's builder image
+# given by its local tag (its committed default is pinned by a digest that only a registry can
+# serve); compose runs that same image.
 #
 # Environment: KEEP_DOCKERD=0 stops dockerd on exit if this script started it (default: leave it).
 set -euo pipefail
@@ -31,6 +34,9 @@ IMAGE=quill:ci
 NAME=quillci-app-$$        # the single-container run
 NOSECRET=quillci-nosecret-$$
 VOLUME=quillci-data-$$
+NET=quillci-net-$$         # PostgreSQL over TLS
+PG=quillci-pgtls-$$
+MAX_IMAGE_BYTES=40000000   # docker's "MB": 10^6 bytes
 START=$(date +%s)
 tmp=$(mktemp -d)
 started_dockerd=0
@@ -121,7 +127,7 @@ cleanup() {
   if [ "$failed" = 1 ]; then
     echo
     echo "==== FAILED (exit $rc); diagnostics"
-    for c in "$NAME" "$NOSECRET"; do
+    for c in "$NAME" "$NOSECRET" "$PG"; do
       if $DOCKER inspect "$c" >/dev/null 2>&1; then
         echo "---- docker inspect State of $c"; $DOCKER inspect -f '{{json .State}}' "$c"
         echo "---- docker logs $c (last 100 lines)"; $DOCKER logs --tail 100 "$c" 2>&1
@@ -132,8 +138,9 @@ cleanup() {
       echo "---- docker-compose logs (last 100 lines per service)"; "${COMPOSE[@]}" logs --no-color --tail 100
     fi
   fi
-  $DOCKER rm -f -v "$NAME" "$NOSECRET" >/dev/null 2>&1
+  $DOCKER rm -f -v "$NAME" "$NOSECRET" "$PG" >/dev/null 2>&1
   $DOCKER volume rm -f "$VOLUME" >/dev/null 2>&1
+  $DOCKER network rm "$NET" >/dev/null 2>&1
   compose_cleanup
   if [ "$started_dockerd" = 1 ] && [ "${KEEP_DOCKERD:-1}" = 0 ]; then "$HERE" stop; fi
   rm -rf "$tmp"
@@ -158,22 +165,32 @@ docker-compose version --short
 compose_cleanup  # a stack left by an interrupted earlier run
 
 ###############################################################################################
-step "docker build (the repository's Dockerfile)"
-# A '# syntax=' line makes BuildKit pull a frontend image, which cannot work here: build from a
-# copy without it. Everything else is the file as committed.
-# Build from a snapshot of the work tree, so that the image and the compose stack below are built
-# from the same files even if the tree changes during the run (.dockerignore still applies).
+step "deploy files"
+# Build from a snapshot of the work tree, so that what is checked, the image and the compose stack
+# below all come from the same files even if the tree changes during the run.
 ctx=$tmp/context
 rsync -a --exclude /target/ --exclude /.git/ --exclude /data/ --exclude /.env "$root/" "$ctx/"
 cd "$ctx"
 COMPOSE=(docker-compose -p quillci -f "$ctx/docker-compose.yml")
+python3 scripts/check_deploy_files.py "$ctx"
+
+###############################################################################################
+step "docker build (the repository's Dockerfile)"
+# A '# syntax=' line makes BuildKit pull a frontend image, which cannot work here: build from a
+# copy without it. Everything else is the file as committed (.dockerignore applies), except the
+# builder image: the same tag as the pinned default, without the digest.
 sed '1{/^#[[:space:]]*syntax=/d}' Dockerfile >"$tmp/Dockerfile"
+rust_tag=$(sed -n 's/^ARG RUST_IMAGE=\([^@]*\)@sha256:.*/\1/p' Dockerfile)
+[ -n "$rust_tag" ] || fail "the Dockerfile has no digest-pinned ARG RUST_IMAGE default"
 t0=$(date +%s)
-DOCKER_BUILDKIT=1 $DOCKER build --progress=plain -f "$tmp/Dockerfile" -t "$IMAGE" . >"$tmp/build.log" 2>&1 || {
+DOCKER_BUILDKIT=1 $DOCKER build --progress=plain -f "$tmp/Dockerfile" --build-arg RUST_IMAGE="$rust_tag" \
+  -t "$IMAGE" . >"$tmp/build.log" 2>&1 || {
   tail -80 "$tmp/build.log"; fail "docker build failed"
 }
 grep -E '^#[0-9]+ (\[|DONE|CACHED)' "$tmp/build.log" | grep -E '\[|CACHED' | tail -20 || true
-echo "built $IMAGE in $(( $(date +%s) - t0 ))s: $($DOCKER image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}')"
+size=$($DOCKER image inspect -f '{{.Size}}' "$IMAGE")
+echo "built $IMAGE from $rust_tag in $(( $(date +%s) - t0 ))s: $(awk -v b="$size" 'BEGIN { printf "%.1f MB", b / 1e6 }')"
+[ "$size" -le "$MAX_IMAGE_BYTES" ] || fail "image is $size bytes, more than $MAX_IMAGE_BYTES"
 
 ###############################################################################################
 step "image metadata: user, health check, secrets"
@@ -186,6 +203,24 @@ hc=$($DOCKER image inspect -f '{{if .Config.Healthcheck}}{{json .Config.Healthch
 [ -n "$hc" ] || fail "image has no HEALTHCHECK"
 echo "HEALTHCHECK $hc"
 check_no_secret "$IMAGE"
+
+step "image contents: the binary, its libraries, CA bundles, uid 10001, and nothing else"
+# `docker export` lists the file system of a container that never runs (the image has no shell).
+$DOCKER create --name "$NOSECRET" "$IMAGE" >/dev/null
+$DOCKER export "$NOSECRET" | tar --numeric-owner -tvf - >"$tmp/files.txt"
+$DOCKER cp "$NOSECRET:/etc/passwd" "$tmp/passwd"
+$DOCKER rm -v "$NOSECRET" >/dev/null
+has() { grep -qE "$1" "$tmp/files.txt" || fail "the image lacks $2"; }
+has ' usr/local/bin/quill$' "the quill binary"
+has '^drwxr-x--- 10001/10001 .* data/$' "/data owned by 10001, mode 0750"
+has '^drwxrwxrwt .* tmp/$' "a world-writable sticky /tmp"
+has ' etc/ssl/certs/rds-global-bundle\.pem$' "the RDS CA bundle"
+has ' etc/ssl/certs/ca-certificates\.crt$' "the system CA store"
+grep -q '^quill:x:10001:10001:' "$tmp/passwd" || fail "/etc/passwd has no quill user with uid 10001"
+if grep -qE ' (bin|usr/bin)/(sh|bash|dash)$' "$tmp/files.txt"; then fail "the runtime image has a shell"; fi
+# What else is in it (besides directories, and what docker itself puts into every container):
+grep -vE '^d| (dev/|\.dockerenv|etc/(hostname|hosts|resolv\.conf|mtab))' "$tmp/files.txt" \
+  | awk '{ printf "  %10d  %s\n", $3, $6 }'
 
 ###############################################################################################
 step "production mode refuses to start without JWT_SECRET"
@@ -221,15 +256,14 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$base/api/articles"
 echo "GET /api/articles 200"
 wait_healthy "$NAME" 90
 echo "health: healthy"
-uid=$($DOCKER exec "$NAME" id -u 2>/dev/null ||
-      $DOCKER exec "$NAME" sh -c "awk '/^Uid:/{print \$2}' /proc/1/status" 2>/dev/null || echo "?")
-case "$uid" in
-  0) fail "the server process runs as root" ;;
-  "?") echo "(cannot run a command in the container; relying on USER $user)" ;;
-  *) echo "server process uid $uid" ;;
-esac
-$DOCKER exec "$NAME" sh -c 'ls -ln /data' 2>/dev/null || true
-$DOCKER exec "$NAME" sh -c 'ls /data' 2>/dev/null | grep -q . || fail "nothing was written to the /data volume"
+$DOCKER exec "$NAME" quill healthcheck || fail "quill healthcheck inside the container failed"
+echo "quill healthcheck inside the container: exit 0"
+# The image has no shell or id: read the server's uid where the host sees it.
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$($DOCKER inspect -f '{{.State.Pid}}' "$NAME")/status")
+[ "$uid" != 0 ] || fail "the server process runs as root"
+echo "server process uid $uid"
+$DOCKER cp "$NAME:/data/." - | tar --numeric-owner -tvf - | tee "$tmp/data.txt" | sed 's/^/  \/data: /'
+grep -qE ' 10001/10001 .*quill\.db$' "$tmp/data.txt" || fail "quill did not write its database to the /data volume as 10001"
 $DOCKER stop -t 30 "$NAME" >/dev/null
 ec=$($DOCKER inspect -f '{{.State.ExitCode}}' "$NAME")
 [ "$ec" = 0 ] || fail "container exited $ec after docker stop (SIGTERM), expected 0"
@@ -249,21 +283,73 @@ $DOCKER rm -v "$NAME" >/dev/null
 $DOCKER volume rm "$VOLUME" >/dev/null
 
 ###############################################################################################
+step "PostgreSQL over TLS with DB_SSLMODE=verify-full (as in production)"
+# A throwaway CA and a server certificate for the name pg-tls. verify-full must accept it when
+# PGSSLROOTCERT names that CA, and refuse it both under the image's default (the RDS bundle: this
+# CA is not in it) and when the same server is reached under another name (pg-other).
+certs=$tmp/certs
+mkdir -p "$certs"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=quill-ci test CA' \
+  -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' \
+  -keyout "$certs/ca.key" -out "$certs/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj '/CN=pg-tls' \
+  -keyout "$certs/server.key" -out "$certs/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:pg-tls\nextendedKeyUsage=serverAuth\n' >"$certs/server.ext"
+openssl x509 -req -in "$certs/server.csr" -CA "$certs/ca.crt" -CAkey "$certs/ca.key" -CAcreateserial \
+  -days 2 -extfile "$certs/server.ext" -out "$certs/server.crt" 2>/dev/null
+chmod 0644 "$certs"/*
+$DOCKER network create "$NET" >/dev/null
+# PostgreSQL wants its key owned by its own user with mode 0600: copy it in before starting.
+$DOCKER run -d --name "$PG" --network "$NET" --network-alias pg-tls --network-alias pg-other \
+  -e POSTGRES_USER=quill -e POSTGRES_PASSWORD="$PG_PASSWORD" -e POSTGRES_DB=quill \
+  -v "$certs:/certs-in:ro" --entrypoint bash postgres:15 -c \
+  'install -d /certs && install -o postgres -m 0600 /certs-in/server.key /certs/ &&
+   install -m 0644 /certs-in/server.crt /certs/ &&
+   exec docker-entrypoint.sh postgres -c ssl=on -c ssl_cert_file=/certs/server.crt -c ssl_key_file=/certs/server.key' \
+  >/dev/null
+for _ in $(seq 60); do
+  $DOCKER exec "$PG" pg_isready -q -h 127.0.0.1 -U quill -d quill && break
+  sleep 1
+done
+$DOCKER exec "$PG" pg_isready -q -h 127.0.0.1 -U quill -d quill || fail "PostgreSQL with TLS did not start"
+# quill in the image, connecting to HOST over TLS with verify-full; extra docker arguments follow.
+quill_tls() {
+  local host=$1; shift
+  $DOCKER run --rm --network "$NET" -e JWT_SECRET="$JWT" -e DB_HOST="$host" -e DB_NAME=quill \
+    -e DB_USERNAME=quill -e DB_PASSWORD="$PG_PASSWORD" -e DB_SSLMODE=verify-full "$@"
+}
+test_ca=(-v "$certs/ca.crt:/run/test-ca.crt:ro" -e PGSSLROOTCERT=/run/test-ca.crt)
+quill_tls pg-tls "${test_ca[@]}" "$IMAGE" migrate >"$tmp/tls.log" 2>&1 || {
+  cat "$tmp/tls.log"; fail "migrate over verify-full TLS failed with the server's CA in PGSSLROOTCERT"
+}
+quill_tls pg-tls "${test_ca[@]}" "$IMAGE" doctor >"$tmp/tls.log" 2>&1 || {
+  cat "$tmp/tls.log"; fail "doctor failed over verify-full TLS with the server's CA in PGSSLROOTCERT"
+}
+sed 's/^/  /' "$tmp/tls.log"
+echo "verify-full: accepted with the server's CA"
+# Refusals: doctor fails at its connect step, on the certificate.
+refused() {
+  if quill_tls "$@" doctor >"$tmp/tls.log" 2>&1; then return 1; fi
+  grep -E 'FAIL +connect' "$tmp/tls.log" | grep -qi 'certificate'
+}
+refused pg-tls "$IMAGE" || { cat "$tmp/tls.log"; fail "verify-full with the image's RDS bundle did not refuse a foreign CA"; }
+grep -E 'FAIL +connect' "$tmp/tls.log" | sed 's/^ */  /'
+echo "verify-full: refused under the image's RDS CA bundle (the bundle loads; this CA is not in it)"
+refused pg-other "${test_ca[@]}" "$IMAGE" || { cat "$tmp/tls.log"; fail "verify-full did not refuse a certificate for another host name"; }
+grep -E 'FAIL +connect' "$tmp/tls.log" | sed 's/^ */  /'
+echo "verify-full: refused for a host name the certificate does not name"
+$DOCKER rm -f -v "$PG" >/dev/null
+$DOCKER network rm "$NET" >/dev/null
+
+###############################################################################################
 step "docker-compose: quill + PostgreSQL"
 cport=$(free_port)
 cbase=http://127.0.0.1:$cport
 export POSTGRES_IMAGE=postgres:15 QUILL_PORT=$cport JWT_SECRET=$COMPOSE_JWT \
        POSTGRES_PASSWORD=$PG_PASSWORD POSTGRES_USER=quill POSTGRES_DB=quill LOG_FORMAT=text
-if head -1 Dockerfile | grep -qE '^#[[:space:]]*syntax='; then
-  # Cannot build the committed Dockerfile here: use the image built above under compose's name.
-  $DOCKER tag "$IMAGE" quill:local
-  "${COMPOSE[@]}" up -d --no-build
-else
-  # compose builds through the docker CLI with BuildKit, so the build above is a full cache hit.
-  # PATH: the docker client compose runs must be Debian's (other clients here may lack buildx).
-  mkdir -p "$tmp/bin" && ln -s "$DOCKER" "$tmp/bin/docker"
-  PATH="$tmp/bin:$PATH" COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1 "${COMPOSE[@]}" up -d --build
-fi
+# compose's own build would pull the digest-pinned builder: give it the image built above.
+$DOCKER tag "$IMAGE" quill:local
+"${COMPOSE[@]}" up -d --no-build
 quill_c=$("${COMPOSE[@]}" ps -q quill)
 db_c=$("${COMPOSE[@]}" ps -q db)
 if [ -z "$quill_c" ] || [ -z "$db_c" ]; then fail "compose did not create both services"; fi
@@ -271,12 +357,6 @@ wait_healthy "$quill_c" 120
 echo "quill service: healthy"
 wait_http_200 "$cbase/readyz" 30
 echo "/readyz 200 on $cbase"
-check_no_secret quill:local
-if [ "$($DOCKER image inspect -f '{{.Id}}' quill:local)" = "$($DOCKER image inspect -f '{{.Id}}' "$IMAGE")" ]; then
-  echo "compose's image quill:local is $IMAGE (build cache hit)"
-else
-  echo "note: compose's image differs from $IMAGE (rebuilt instead of reused from the cache)"
-fi
 cu="ci$(date +%s)$RANDOM"
 code=$(register "$cbase" "$cu")
 [ "$code" = 201 ] || { cat "$tmp/register.json"; echo; fail "POST /api/users answered $code, expected 201"; }
