@@ -239,13 +239,14 @@ async fn postgres_steps(settings: &Settings) -> Vec<Step> {
 fn classify_connect_error(e: &sqlx::Error) -> (String, &'static str) {
     let fix = match e {
         sqlx::Error::Tls(_) => {
-            "TLS failed: use DB_SSLMODE=require for RDS, DB_SSLMODE=disable for a local server without TLS"
+            "TLS failed: on RDS use DB_SSLMODE=verify-full with PGSSLROOTCERT naming the RDS CA bundle \
+             (the image's default); DB_SSLMODE=disable for a local server without TLS"
         }
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01") => "wrong password: check DB_PASSWORD (or the secret it comes from)",
             Some("28000") => {
                 "the server refuses this user or connection: check DB_USERNAME, and on RDS with \
-                 rds.force_ssl=1 set DB_SSLMODE=require"
+                 rds.force_ssl=1 set DB_SSLMODE=verify-full"
             }
             Some("3D000") => {
                 "the database does not exist: create it (CREATE DATABASE ...) or fix DB_NAME"
@@ -256,7 +257,8 @@ fn classify_connect_error(e: &sqlx::Error) -> (String, &'static str) {
         _ if e.to_string().to_lowercase().contains("ssl")
             || e.to_string().to_lowercase().contains("tls") =>
         {
-            "TLS failed: use DB_SSLMODE=require for RDS, DB_SSLMODE=disable for a local server without TLS"
+            "TLS failed: on RDS use DB_SSLMODE=verify-full with PGSSLROOTCERT naming the RDS CA bundle \
+             (the image's default); DB_SSLMODE=disable for a local server without TLS"
         }
         _ => "see the message above",
     };
