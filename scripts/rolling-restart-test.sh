@@ -80,7 +80,7 @@ write_nginx -1
 nginx -p "$work" -c "$work/nginx.conf"
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$lb_port/readyz" >/dev/null && break; sleep 0.1; done
 
-python3 "$here/rolling_load.py" "http://127.0.0.1:$lb_port" "$work/stop" 6 >"$work/load.json" &
+python3 "$here/steady_load.py" "http://127.0.0.1:$lb_port" "$work/stop" --threads 6 >"$work/load.json" &
 load=$!
 sleep 2
 
