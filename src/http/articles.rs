@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query, patch};
-use super::paging::{ARTICLES, PageParams};
+use super::paging::{ARTICLES, PageParams, cursor};
 use crate::domain::Validator;
 use crate::domain::article::{ArticleStatus, body, description, tag_list, title};
 use crate::domain::markdown::render_article;
@@ -37,8 +37,15 @@ pub struct ArticleBody {
 #[serde(rename_all = "camelCase")]
 pub struct ArticlesBody {
     pub articles: Vec<Article>,
-    /// How many articles the list holds in all, not just on this page (with `q`, how many match).
+    /// How many articles the list holds in all, not just on this page. Exact at any size for
+    /// all published articles and with a single `tag`, `author` or `favorited` filter; for the
+    /// feed, search, combined filters, drafts and bookmarks it counts up to 10000, and 10000
+    /// then means "10000 or more".
     pub articles_count: i64,
+    /// Pass as `cursor` to get the next page; absent on the last page (and for search past
+    /// offset 10000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Filters of the public list.
@@ -69,10 +76,11 @@ pub(super) async fn list(
     paging: PageParams,
 ) -> ApiResult<axum::Json<ArticlesBody>> {
     let page = paging.page(ARTICLES)?;
-    let (articles, articles_count) = state.db.list_articles(&list, viewer, page).await?;
+    let found = state.db.list_articles(&list, viewer, page).await?;
     Ok(axum::Json(ArticlesBody {
-        articles,
-        articles_count,
+        articles: found.articles,
+        articles_count: found.total,
+        next_cursor: found.next.as_ref().and_then(cursor),
     }))
 }
 
@@ -80,7 +88,7 @@ pub(super) async fn list(
 /// unlisted articles never appear.
 #[utoipa::path(get, path = "/api/articles", tag = "articles", params(ListParams, PageParams),
     security((), ("Token" = [])),
-    responses((status = 200, body = ArticlesBody), (status = 422, description = "bad limit or offset", body = ErrorBody)))]
+    responses((status = 200, body = ArticlesBody), (status = 422, description = "bad limit, offset or cursor", body = ErrorBody)))]
 async fn list_articles(
     State(state): State<AppState>,
     viewer: Option<AuthUser>,
@@ -100,6 +108,7 @@ async fn list_articles(
         return Ok(axum::Json(ArticlesBody {
             articles: Vec::new(),
             articles_count: 0,
+            next_cursor: None,
         }));
     }
     list(

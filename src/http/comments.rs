@@ -92,7 +92,7 @@ async fn list_comments(
     Path(slug): Path<String>,
     Query(paging): Query<PageParams>,
 ) -> ApiResult<axum::Json<CommentsBody>> {
-    let page = paging.page(COMMENTS)?;
+    let page = paging.offset_page(COMMENTS)?;
     let comments = state
         .db
         .comments(&slug, viewer.map(|v| v.id), page)

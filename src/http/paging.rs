@@ -1,10 +1,17 @@
-//! `limit` and `offset`, shared by every paginated list.
+//! `limit`, `offset` and `cursor`, shared by every paginated list.
 
-use serde::Deserialize;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::domain::{FieldErrors, Validator};
-use crate::storage::lists::Page;
+use crate::storage::comments::OffsetPage;
+use crate::storage::lists::{Page, Position};
+
+/// The deepest `offset` accepted: skipping rows costs as much as reading them, so deeper pages
+/// are reached with `cursor`, whose cost does not grow with depth.
+pub const MAX_OFFSET: i64 = 10_000;
 
 /// Paging parameters; numbers arrive as text so that a bad one gets a clear 422.
 #[derive(Deserialize, IntoParams)]
@@ -14,9 +21,62 @@ pub struct PageParams {
     /// 500 for comments and tags). Default: 20 articles, 100 comments, 50 tags.
     #[param(value_type = Option<i64>, minimum = 1)]
     limit: Option<String>,
-    /// How many items to skip; default 0.
-    #[param(value_type = Option<i64>, minimum = 0)]
+    /// How many items to skip; default 0, at most 10000 (go deeper with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 10000)]
     offset: Option<String>,
+    /// Article lists: the `nextCursor` of the previous page, to get the page after it. Stable
+    /// while articles are added, and as fast at any depth. Not combined with `offset`.
+    cursor: Option<String>,
+}
+
+/// What a cursor holds, before it is made opaque: the sort key and id of the last article of
+/// a page, or, for search (ranked, not keyed), the offset of the next page.
+#[derive(Serialize, Deserialize)]
+struct CursorData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    offset: Option<i64>,
+}
+
+/// The opaque `nextCursor` for `position`; `None` when that page is deeper than offsets go.
+pub fn cursor(position: &Position) -> Option<String> {
+    let data = match position {
+        Position::After { at, id } => CursorData {
+            at: Some(at.clone()),
+            id: Some(*id),
+            offset: None,
+        },
+        Position::Offset(offset) if *offset <= MAX_OFFSET => CursorData {
+            at: None,
+            id: None,
+            offset: Some(*offset),
+        },
+        Position::Offset(_) => return None,
+    };
+    let json = serde_json::to_vec(&data).expect("a cursor serializes");
+    Some(URL_SAFE_NO_PAD.encode(json))
+}
+
+fn parse_cursor(raw: &str) -> Result<Position, String> {
+    let invalid = || "is invalid: pass the `nextCursor` of the previous page as it is".to_string();
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+    let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    match data {
+        CursorData {
+            at: Some(at),
+            id: Some(id),
+            offset: None,
+        } => Ok(Position::After { at, id }),
+        CursorData {
+            at: None,
+            id: None,
+            offset: Some(offset),
+        } if (0..=MAX_OFFSET).contains(&offset) => Ok(Position::Offset(offset)),
+        _ => Err(invalid()),
+    }
 }
 
 /// A list's page size when the client names none, and the most it may ask for.
@@ -36,25 +96,59 @@ pub const COMMENTS: PageSize = PageSize {
 };
 
 impl PageParams {
+    /// A page of an article list: by offset, or after a cursor.
     pub fn page(self, size: PageSize) -> Result<Page, FieldErrors> {
         let mut v = Validator::new();
         let limit = v.field("limit", limit(self.limit.as_deref(), size));
-        let offset = v.field(
-            "offset",
-            match self.offset.as_deref().map(str::trim) {
-                None | Some("") => Ok(0),
-                Some(raw) => match raw.parse::<i64>() {
-                    Ok(n) if n >= 0 => Ok(n),
-                    _ => Err("must be a whole number, 0 or more".to_string()),
-                },
-            },
-        );
+        let offset = v.field("offset", offset(self.offset.as_deref()));
+        let cursor = match self.cursor.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => v.field("cursor", parse_cursor(raw)),
+        };
+        if cursor.is_some() && offset.is_some_and(|o| o > 0) {
+            v.field::<()>(
+                "offset",
+                Err("cannot be combined with `cursor`".to_string()),
+            );
+        }
         v.finish(|| {
             Some(Page {
+                limit: limit?,
+                from: cursor.unwrap_or(Position::Offset(offset?)),
+            })
+        })
+    }
+
+    /// A page of a list paged by offset only.
+    pub fn offset_page(self, size: PageSize) -> Result<OffsetPage, FieldErrors> {
+        let mut v = Validator::new();
+        let limit = v.field("limit", limit(self.limit.as_deref(), size));
+        let offset = v.field("offset", offset(self.offset.as_deref()));
+        if self.cursor.is_some() {
+            v.field::<()>(
+                "cursor",
+                Err("is not offered by this list: use `offset`".to_string()),
+            );
+        }
+        v.finish(|| {
+            Some(OffsetPage {
                 limit: limit?,
                 offset: offset?,
             })
         })
+    }
+}
+
+fn offset(raw: Option<&str>) -> Result<i64, String> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(0),
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (0..=MAX_OFFSET).contains(&n) => Ok(n),
+            Ok(n) if n > MAX_OFFSET => Err(format!(
+                "must be at most {MAX_OFFSET}: page deeper with `cursor` (each page's `nextCursor`)"
+            )),
+            _ => Err("must be a whole number, 0 or more".to_string()),
+        },
     }
 }
 

@@ -345,7 +345,8 @@ impl Db {
     /// favorites of one article all count. Someone else's draft is not there to favorite.
     pub async fn favorite(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
         sqlx::query(&format!(
-            "INSERT INTO favorites (user_id, article_id) SELECT $1, a.id FROM articles a \
+            "INSERT INTO favorites (user_id, article_id, published) \
+             SELECT $1, a.id, CASE WHEN a.status = 'published' THEN 1 ELSE 0 END FROM articles a \
              WHERE a.slug = $2 AND {VISIBLE} ON CONFLICT (user_id, article_id) DO NOTHING"
         ))
         .bind(user)

@@ -4,7 +4,6 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::articles::VISIBLE;
-use super::lists::Page;
 use super::{Db, is_foreign_key_violation};
 use crate::domain::now_timestamp;
 use crate::domain::views::{Comment, Profile};
@@ -77,6 +76,12 @@ fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
     })
 }
 
+/// A page of a list paged by offset.
+pub struct OffsetPage {
+    pub limit: i64,
+    pub offset: i64,
+}
+
 impl Db {
     /// A page of the article's comments, oldest first, so a reply always follows the comment it
     /// answers; `None` when the article does not exist or is someone else's draft.
@@ -84,7 +89,7 @@ impl Db {
         &self,
         slug: &str,
         viewer: Option<i64>,
-        page: Page,
+        page: OffsetPage,
     ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
         // Starting from the article with LEFT JOINs, one query tells "no such article" (no row)
         // from "no comments yet" (one row of NULLs); only a page past the end needs a second.

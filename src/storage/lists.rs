@@ -1,5 +1,5 @@
 //! Every list of articles: the public list and its filters, search, the feed, drafts and the
-//! reading list. One query per page whatever its size (a second only for a page past the end).
+//! reading list. One query per page, whose cost follows the page size, not the site's size.
 
 use sqlx::Row;
 
@@ -33,22 +33,53 @@ pub enum ArticleList {
     Bookmarks,
 }
 
-pub struct Page {
-    pub limit: i64,
-    pub offset: i64,
+/// Totals are counted up to this many; past it `articlesCount` says this number, meaning "at
+/// least". Lists whose total is kept by a counter (all published articles, by tag, by author,
+/// a reader's favorites) are exact at any size.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// Where a page starts: after so many articles, or after a given one (keyset: the sort key and
+/// id of the last article of the previous page, which stays put while articles are added).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    Offset(i64),
+    After { at: String, id: i64 },
 }
 
-/// A list query's parts: joins beside `articles a JOIN users u`, conditions, order, the values
-/// bound after the viewer (`$1`), in order, and a cheaper way to count, where there is one.
+pub struct Page {
+    pub limit: i64,
+    pub from: Position,
+}
+
+/// One page, the list's total and where the next page starts, if there is one.
+pub struct ListPage {
+    pub articles: Vec<Article>,
+    pub total: i64,
+    pub next: Option<Position>,
+}
+
+/// A list query's parts: joins beside `articles a JOIN users u`, conditions, the values bound
+/// after the viewer (`$1`), in order, the sort key (newest first, then by id; `None` for search,
+/// which ranks by relevance and pages by offset) and how to get the total.
 struct Parts {
     joins: String,
     sql: Sql,
     binds: Vec<String>,
+    key: Option<&'static str>,
     order: String,
-    total: Option<&'static str>,
+    total: Total,
 }
 
-const NEWEST_PUBLISHED: &str = "a.published_at DESC, a.id DESC";
+enum Total {
+    /// An expression reading a counter kept on write.
+    Kept(String),
+    /// Count the matches, up to [`COUNT_CAP`].
+    Capped,
+    /// The feed's: two capped counts that each follow an index.
+    Feed,
+}
+
+const PUBLISHED_AT: &str = "a.published_at";
 
 // The feed's two sources, as macros so that `concat!` can build the statements from them.
 macro_rules! followed_author {
@@ -73,63 +104,118 @@ const FEED: &str = concat!(
 
 /// The feed's total as two counts that each use an index (articles by followed authors, then
 /// those with followed tags by anyone else), where one count over the OR scans every published
-/// article: half the database time of a feed request.
+/// article; each stops at the cap.
 const FEED_TOTAL: &str = concat!(
-    "((SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND a.author_id <> $1 AND ",
+    "((SELECT COUNT(*) FROM (SELECT 1 FROM articles a WHERE a.status = 'published' \
+     AND a.author_id <> $1 AND ",
     followed_author!(),
-    ") + (SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND a.author_id <> $1 \
-     AND NOT ",
+    " LIMIT 10000) by_author) + (SELECT COUNT(*) FROM (SELECT 1 FROM articles a \
+     WHERE a.status = 'published' AND a.author_id <> $1 AND NOT ",
     followed_author!(),
     " AND ",
     followed_tag!(),
-    "))"
+    " LIMIT 10000) by_tag))"
 );
 
 impl Db {
-    /// One page of `list` as `viewer` sees it, with the total number of articles in the list.
-    /// The total is an uncorrelated subquery, computed once, so the page stays an index scan.
+    /// One page of `list` as `viewer` sees it, with the list's total (see [`COUNT_CAP`]) and
+    /// where the next page starts. One query per page, whose cost follows the page, not the
+    /// table: counters or capped counts for the total, an index walk from the position for
+    /// the page (a second query only for a page past the end, for the total).
     pub async fn list_articles(
         &self,
         list: &ArticleList,
         viewer: Option<i64>,
         page: Page,
-    ) -> Result<(Vec<Article>, i64), sqlx::Error> {
-        let parts = self.parts(list);
+    ) -> Result<ListPage, sqlx::Error> {
         let Parts {
             joins,
-            mut sql,
+            sql,
             binds,
+            key,
             order,
             total,
-        } = parts;
-        let conditions = sql.text.clone();
+        } = self.parts(list);
+        let conditions = sql.text;
+        // The feed's two capped counts may add up past the cap.
+        let feed_total = matches!(total, Total::Feed);
         let total = match total {
-            Some(total) => total.to_string(),
-            None => format!("(SELECT COUNT(*) FROM articles a{joins} WHERE {conditions})"),
+            Total::Kept(expression) => expression,
+            Total::Capped => format!(
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM articles a{joins} WHERE {conditions} \
+                 LIMIT {COUNT_CAP}) capped)"
+            ),
+            Total::Feed => FEED_TOTAL.to_string(),
         };
-        sql.text = format!(
-            "{columns}, {total} AS total{FROM}{joins} WHERE {conditions} ORDER BY {order}",
+        let head = format!(
+            "{columns}, {key} AS cursor_at, a.id AS cursor_id, {total} AS total{FROM}{joins} \
+             WHERE {conditions}",
             columns = columns(viewer.is_some(), false),
+            key = key.unwrap_or("NULL"),
         );
-        sql.push(" LIMIT {} OFFSET {}");
-        let fetch = |limit: i64, offset: i64| {
-            let mut query = sqlx::query(&sql.text).bind(viewer);
+        let after_param = binds.len() + 2;
+        let keyset = key.map(|key| {
+            format!(
+                "{head} AND ({key}, a.id) < (${after_param}, ${}) ORDER BY {order} LIMIT ${}",
+                after_param + 1,
+                after_param + 2
+            )
+        });
+        let by_offset = format!(
+            "{head} ORDER BY {order} LIMIT ${after_param} OFFSET ${}",
+            after_param + 1
+        );
+        let fetch = |limit: i64, from: &Position| {
+            let (text, position) = match (from, &keyset) {
+                (Position::After { at, id }, Some(keyset)) => (keyset, Some((at.clone(), *id))),
+                (Position::After { .. }, None) => (&by_offset, None),
+                (Position::Offset(_), _) => (&by_offset, None),
+            };
+            let mut query = sqlx::query(text).bind(viewer);
             for b in &binds {
                 query = query.bind(b.as_str());
             }
-            query.bind(limit).bind(offset).fetch_all(&self.pool)
+            query = match (position, from) {
+                (Some((at, id)), _) => query.bind(at).bind(id).bind(limit),
+                (None, Position::Offset(offset)) => query.bind(limit).bind(*offset),
+                (None, Position::After { .. }) => query.bind(limit).bind(0_i64),
+            };
+            query.fetch_all(&self.pool)
         };
-        let rows = fetch(page.limit, page.offset).await?;
+        // One more than the page, to know whether another page follows.
+        let mut rows = fetch(page.limit + 1, &page.from).await?;
+        let more = rows.len() as i64 > page.limit;
+        rows.truncate(page.limit as usize);
         let total = match rows.first() {
             Some(row) => row.try_get("total")?,
-            None if page.offset > 0 => match fetch(1, 0).await?.first() {
-                Some(row) => row.try_get("total")?,
-                None => 0,
-            },
+            None if page.from != Position::Offset(0) => {
+                match fetch(1, &Position::Offset(0)).await?.first() {
+                    Some(row) => row.try_get("total")?,
+                    None => 0,
+                }
+            }
             None => 0,
         };
+        let next = match (rows.last(), key, &page.from) {
+            (Some(last), Some(_), _) if more => Some(Position::After {
+                at: last.try_get("cursor_at")?,
+                id: last.try_get("cursor_id")?,
+            }),
+            (Some(_), None, Position::Offset(offset)) if more => {
+                Some(Position::Offset(offset + page.limit))
+            }
+            _ => None,
+        };
         let articles = rows.iter().map(article).collect::<Result<_, _>>()?;
-        Ok((articles, total))
+        Ok(ListPage {
+            articles,
+            total: if feed_total {
+                total.min(COUNT_CAP)
+            } else {
+                total
+            },
+            next,
+        })
     }
 
     fn parts(&self, list: &ArticleList) -> Parts {
@@ -137,24 +223,34 @@ impl Db {
             joins: String::new(),
             sql: Sql::new("", 1),
             binds: Vec::new(),
-            order: NEWEST_PUBLISHED.to_string(),
-            total: None,
+            key: Some(PUBLISHED_AT),
+            order: format!("{PUBLISHED_AT} DESC, a.id DESC"),
+            total: Total::Capped,
         };
         match list {
             ArticleList::Published(filter) => {
                 parts.sql.push("a.status = 'published'");
+                let mut kept = None;
                 if let Some(tag) = &filter.tag {
                     parts.sql.push(
                         " AND a.id IN (SELECT at.article_id FROM article_tags at \
                                        JOIN tags t ON t.id = at.tag_id WHERE t.name = {})",
                     );
                     parts.binds.push(tag.clone());
+                    kept = Some(format!(
+                        "COALESCE((SELECT articles_count FROM tags WHERE name = ${}), 0)",
+                        parts.sql.params()
+                    ));
                 }
                 if let Some(author) = &filter.author {
                     parts
                         .sql
                         .push(" AND a.author_id = (SELECT id FROM users WHERE username = {})");
                     parts.binds.push(author.clone());
+                    kept = Some(format!(
+                        "COALESCE((SELECT published_count FROM users WHERE username = ${}), 0)",
+                        parts.sql.params()
+                    ));
                 }
                 if let Some(fan) = &filter.favorited_by {
                     parts.sql.push(
@@ -162,27 +258,46 @@ impl Db {
                                        JOIN users fu ON fu.id = fv.user_id WHERE fu.username = {})",
                     );
                     parts.binds.push(fan.clone());
+                    kept = Some(format!(
+                        "COALESCE((SELECT favorites_published_count FROM users \
+                                   WHERE username = ${}), 0)",
+                        parts.sql.params()
+                    ));
                 }
+                let filters = [&filter.tag, &filter.author, &filter.favorited_by]
+                    .iter()
+                    .filter(|f| f.is_some())
+                    .count();
+                parts.total = match (filters, &filter.search, kept) {
+                    (0, None, _) => Total::Kept(
+                        "(SELECT CAST(SUM(articles) AS BIGINT) FROM published_counts)".into(),
+                    ),
+                    (1, None, Some(kept)) => Total::Kept(kept),
+                    _ => Total::Capped,
+                };
                 if let Some(search) = &filter.search {
                     let SearchSql { join, rank, query } =
                         search_sql(self.engine(), search, &mut parts.sql);
                     parts.joins.push_str(join);
-                    parts.order = format!("{rank}, {NEWEST_PUBLISHED}");
+                    parts.order = format!("{rank}, {PUBLISHED_AT} DESC, a.id DESC");
+                    parts.key = None;
                     parts.binds.push(query);
                 }
             }
             ArticleList::Feed => {
                 parts.sql.push(FEED);
-                parts.total = Some(FEED_TOTAL);
+                parts.total = Total::Feed;
             }
             ArticleList::Drafts => {
                 parts.sql.push("a.author_id = $1 AND a.status = 'draft'");
+                parts.key = Some("a.updated_at");
                 parts.order = "a.updated_at DESC, a.id DESC".into();
             }
             ArticleList::Bookmarks => {
                 parts.joins =
                     " JOIN bookmarks bm ON bm.article_id = a.id AND bm.user_id = $1".into();
                 parts.sql.push(VISIBLE);
+                parts.key = Some("bm.created_at");
                 parts.order = "bm.created_at DESC, a.id DESC".into();
             }
         }

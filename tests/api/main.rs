@@ -17,6 +17,7 @@ mod hashing;
 mod limits;
 mod markdown;
 mod operations;
+mod paging;
 mod profiles;
 mod proxy;
 mod search;

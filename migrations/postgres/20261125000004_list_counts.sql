@@ -1,0 +1,85 @@
+-- Exact list totals that cost nothing to read: published articles in all, per author, and per
+-- reader's favorites (per tag exists already), each kept by triggers in the same transaction
+-- as every write that changes it, cascades from deleting an account or an article included.
+
+-- The site-wide count is spread over 16 rows (by article id) so that concurrent publishes do
+-- not all queue on one row lock; reading it sums 16 rows.
+CREATE TABLE published_counts (
+    shard    SMALLINT PRIMARY KEY,
+    articles BIGINT   NOT NULL
+);
+INSERT INTO published_counts (shard, articles)
+SELECT s, (SELECT COUNT(*) FROM articles a WHERE a.status = 'published' AND a.id % 16 = s)
+  FROM generate_series(0, 15) AS s;
+
+ALTER TABLE users ADD COLUMN published_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN favorites_published_count BIGINT NOT NULL DEFAULT 0;
+UPDATE users u SET published_count =
+    (SELECT COUNT(*) FROM articles a WHERE a.author_id = u.id AND a.status = 'published');
+
+-- favorites carry their article's published flag, as article_tags do, so that a reader's count
+-- follows status changes and cascading deletes without looking at the article again.
+ALTER TABLE favorites ADD COLUMN published BIGINT NOT NULL DEFAULT 1;
+UPDATE favorites f SET published = 0
+  FROM articles a WHERE a.id = f.article_id AND a.status <> 'published';
+UPDATE users u SET favorites_published_count =
+    (SELECT COALESCE(SUM(f.published), 0) FROM favorites f WHERE f.user_id = u.id);
+
+-- Lock order: these counters (the author's row, a shard) are taken before the tags' counters,
+-- so that concurrent writes by one author queue instead of deadlocking. Triggers of one event
+-- fire in name order, so the insert/update trigger's name sorts before
+-- article_tags_published_sync; on delete a BEFORE trigger runs ahead of the cascades that
+-- reach the tags.
+CREATE FUNCTION article_counts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was INTEGER := CASE WHEN TG_OP <> 'INSERT' AND OLD.status = 'published' THEN 1 ELSE 0 END;
+    now_published INTEGER := CASE WHEN TG_OP <> 'DELETE' AND NEW.status = 'published' THEN 1 ELSE 0 END;
+    row_id BIGINT := CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END;
+    author BIGINT := CASE WHEN TG_OP = 'DELETE' THEN OLD.author_id ELSE NEW.author_id END;
+BEGIN
+    IF now_published <> was THEN
+        UPDATE users SET published_count = published_count + now_published - was WHERE id = author;
+        UPDATE published_counts SET articles = articles + now_published - was WHERE shard = row_id % 16;
+        IF TG_OP = 'UPDATE' THEN
+            UPDATE favorites SET published = now_published WHERE article_id = row_id;
+        END IF;
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NULL END;
+END
+$$;
+CREATE TRIGGER article_counts_sync AFTER INSERT OR UPDATE OF status ON articles
+    FOR EACH ROW EXECUTE FUNCTION article_counts_sync();
+CREATE TRIGGER article_counts_delete BEFORE DELETE ON articles
+    FOR EACH ROW EXECUTE FUNCTION article_counts_sync();
+
+-- A new favorite takes its article's flag under the article's row lock, so a concurrent status
+-- change either waits for it (and then updates it) or is seen by it. It is the lock the
+-- favorites count update below takes anyway: taking a weaker one first would deadlock
+-- concurrent favorites upgrading it.
+CREATE FUNCTION favorites_published_flag() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT CASE WHEN a.status = 'published' THEN 1 ELSE 0 END INTO NEW.published
+      FROM articles a WHERE a.id = NEW.article_id FOR NO KEY UPDATE;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER favorites_published_flag BEFORE INSERT ON favorites
+    FOR EACH ROW EXECUTE FUNCTION favorites_published_flag();
+
+CREATE FUNCTION favorites_published_count_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE users SET favorites_published_count = favorites_published_count + NEW.published
+         WHERE id = NEW.user_id;
+    ELSIF TG_OP = 'UPDATE' THEN
+        UPDATE users SET favorites_published_count = favorites_published_count + NEW.published - OLD.published
+         WHERE id = NEW.user_id;
+    ELSE
+        UPDATE users SET favorites_published_count = favorites_published_count - OLD.published
+         WHERE id = OLD.user_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER favorites_published_count_sync AFTER INSERT OR UPDATE OF published OR DELETE ON favorites
+    FOR EACH ROW EXECUTE FUNCTION favorites_published_count_sync();
