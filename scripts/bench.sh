@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks a release build of quill with the shared RealWorld harness (../shared/bench) on each
-# engine: a fresh database, seed.py's default data set (50 users, 500 articles, 2,000 comments,
-# 2,000 favorites), then load.py's scenarios (32 connections), and one table of the results with
-# the machine's core count. Fails on any invalid scenario, non-2xx answer or socket error.
+# engine and data size: a fresh database, for the `1m` size first `quill seed` with 1,000,000
+# articles and 100,000 users, then seed.py's default data set (50 users, 500 articles, 2,000
+# comments, 2,000 favorites) through the API, then load.py's scenarios (32 connections), and one
+# table of the results with the machine's core count. Fails on any invalid scenario, non-2xx
+# answer or socket error.
 #
-#   scripts/bench.sh                    # both engines, 8 s per scenario (about 4 minutes)
+#   scripts/bench.sh                    # both engines, default data only, 8 s per scenario
+#   SIZES=default,1m scripts/bench.sh   # and again at 1,000,000 articles (seeding: minutes)
 #   scripts/bench.sh --quick            # CI's smoke run: small data, 2 s per scenario
 #   ENGINES=postgres DURATION=15 scripts/bench.sh
 #
@@ -17,6 +20,7 @@ harness=${BENCH_HARNESS:-$root/../shared/bench}
 server=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432}
 server=${server%/}
 engines=${ENGINES:-sqlite,postgres}
+sizes=${SIZES:-default}
 duration=${DURATION:-8}
 warmup=2
 seed_args=()
@@ -36,8 +40,10 @@ trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 api="http://127.0.0.1:$port/api"
+for size in ${sizes//,/ }; do
 for engine in ${engines//,/ }; do
-  data="$out/$engine"
+  run="$engine-$size"
+  data="$out/$run"
   mkdir -p "$data"
   case $engine in
     sqlite) url="sqlite://$data/quill.db?mode=rwc" ;;
@@ -47,27 +53,35 @@ for engine in ${engines//,/ }; do
       url="$server/quill_bench?sslmode=disable" ;;
     *) echo "bench: unknown engine $engine (sqlite or postgres)"; exit 2 ;;
   esac
+  case $size in
+    default) ;;
+    1m)
+      echo "bench: seeding $engine with 1,000,000 articles"
+      DATABASE_URL="$url" DATA_DIR="$data" "$bin" seed --users 100000 --articles 1000000 ;;
+    *) echo "bench: unknown size $size (default or 1m)"; exit 2 ;;
+  esac
   DATABASE_URL="$url" DATA_DIR="$data" HOST=127.0.0.1 PORT=$port LOG_LEVEL=warn "$bin" serve >"$data/log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
   python3 "$harness/seed.py" --api "$api" --state "$data/state.json" "${seed_args[@]}" >"$data/seed.log" \
-    || { echo "bench: seeding $engine failed"; tail -20 "$data/seed.log"; exit 1; }
+    || { echo "bench: seeding $run failed"; tail -20 "$data/seed.log"; exit 1; }
   if [ "$engine" = postgres ]; then psql "$server/quill_bench" -qc "VACUUM ANALYZE"; fi
   # Login last: Argon2 dominates it and it grows the server's memory for the runs after it.
   python3 "$harness/load.py" --api "$api" --state "$data/state.json" --pid "$pid" \
-    --duration "$duration" --warmup "$warmup" --json-out "$out/$engine.json" >"$data/load.log" 2>&1 || true
+    --duration "$duration" --warmup "$warmup" --json-out "$out/$run.json" >"$data/load.log" 2>&1 || true
   kill -TERM "$pid"; wait "$pid" || true; pid=
   if [ "$engine" = postgres ]; then psql "$server/postgres" -qc "DROP DATABASE IF EXISTS quill_bench WITH (FORCE)"; fi
 done
+done
 
 report() {
-python3 - "$out" ${engines//,/ } <<'EOF'
+python3 - "$out" $(for s in ${sizes//,/ }; do for e in ${engines//,/ }; do echo "$e-$s"; done; done) <<'EOF'
 import json, os, sys
-out, engines = sys.argv[1], sys.argv[2:]
+out, runs = sys.argv[1], sys.argv[2:]
 print(f"quill benchmark, {os.cpu_count()} cores; wrk, quill and the database on this machine")
-print(f"{'engine':<9}{'scenario':<12}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'RSS MiB':>9}{'CPU %':>7}  status")
+print(f"{'run':<18}{'scenario':<12}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'RSS MiB':>9}{'CPU %':>7}  status")
 failed = []
-for engine in engines:
+for engine in runs:
     path = os.path.join(out, f"{engine}.json")
     if not os.path.exists(path):
         failed.append(f"{engine}: load.py wrote no results")
@@ -82,7 +96,7 @@ for engine in engines:
         status = "; ".join(problems) or "ok"
         if problems:
             failed.append(f"{engine} {r['name']}: {status}")
-        print(f"{engine:<9}{r['name']:<12}{r.get('rps', 0):>9,.0f}{r.get('p50_ms', 0):>8.2f}"
+        print(f"{engine:<18}{r['name']:<12}{r.get('rps', 0):>9,.0f}{r.get('p50_ms', 0):>8.2f}"
               f"{r.get('p99_ms', 0):>8.2f}{r.get('rss_peak_mib', 0):>9.1f}{r.get('server_cpu_pct', 0):>7.0f}  {status}")
 if failed:
     print("bench failed:\n  " + "\n  ".join(failed))
@@ -90,9 +104,9 @@ if failed:
 EOF
 }
 if ! report; then
-  for engine in ${engines//,/ }; do
-    echo "--- $engine: load.py"; tail -30 "$out/$engine/load.log"
-    echo "--- $engine: server log"; tail -30 "$out/$engine/log"
-  done
+  for size in ${sizes//,/ }; do for engine in ${engines//,/ }; do
+    echo "--- $engine-$size: load.py"; tail -30 "$out/$engine-$size/load.log"
+    echo "--- $engine-$size: server log"; tail -30 "$out/$engine-$size/log"
+  done; done
   exit 1
 fi

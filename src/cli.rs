@@ -1,4 +1,4 @@
-//! The commands besides `serve`: `migrate`, `config`, `doctor` and `healthcheck`.
+//! The commands besides `serve` and `seed`: `migrate`, `config`, `doctor` and `healthcheck`.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -21,6 +21,8 @@ Commands:
   config        Print the effective settings, secrets redacted
   doctor        Diagnose the database connection step by step
   healthcheck   Exit 0 if the local server is alive (for container health checks)
+  seed          Fill an empty database with demo data, in bulk:
+                  quill seed [--users 200] [--articles 2000]
   help          Print this help
 
 Settings come from environment variables (and ./.env); see README.md.";

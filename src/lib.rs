@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod domain;
 pub mod http;
+pub mod seed;
 pub mod settings;
 pub mod startup;
 pub mod storage;

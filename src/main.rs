@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use quill::settings::Settings;
-use quill::{cli, startup, telemetry};
+use quill::{cli, seed, startup, telemetry};
 
 /// Requests allocate many short-lived strings and rows across threads; mimalloc serves that
 /// pattern with less CPU than the system allocator (measured in the README's Performance section).
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             println!("quill {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        "serve" | "migrate" | "config" | "doctor" | "healthcheck" => {}
+        "serve" | "migrate" | "config" | "doctor" | "healthcheck" | "seed" => {}
         other => {
             eprintln!("quill: unknown command `{other}`\n\n{}", cli::USAGE);
             return ExitCode::from(2);
@@ -64,6 +64,16 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         let outcome = match command.as_str() {
             "migrate" => cli::migrate(&settings).await,
+            "seed" => {
+                let args: Vec<String> = std::env::args().skip(2).collect();
+                match seed::SeedSize::from_args(&args) {
+                    Ok(size) => seed::seed(&settings, size).await,
+                    Err(e) => {
+                        eprintln!("quill seed: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             "doctor" => {
                 if cli::doctor(&settings).await {
                     Ok(())

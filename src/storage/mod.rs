@@ -5,6 +5,7 @@
 
 pub mod articles;
 pub mod bookmarks;
+pub mod bulk;
 pub mod claps;
 pub mod comments;
 mod limits;

@@ -23,7 +23,69 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-engine_tests!(migrate_then_doctor_passes);
+engine_tests!(migrate_then_doctor_passes, seed_fills_an_empty_site_only);
+
+/// `quill seed` writes a site whose kept totals match its lists, whose users can sign in, and
+/// refuses to write into a database that has users.
+async fn seed_fills_an_empty_site_only(engine: Engine) {
+    let url = fresh_database(engine).await;
+    let env = [("DATABASE_URL", url.as_str())];
+    let seeded = quill(&["seed", "--users", "40", "--articles", "300"], &env);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let app = spawn_with(settings(&url, &[])).await;
+    app.wait_ready().await;
+    // 300 articles, every 50th a draft and every 50th (offset by one) unlisted.
+    let (_, body) = app.get("/api/articles?limit=100", None).await;
+    assert_eq!(body["articlesCount"], 288);
+    let (_, tags) = app.get("/api/tags", None).await;
+    let popular = tags["tags"][0].as_str().unwrap().to_string();
+    let (_, by_tag) = app
+        .get(&format!("/api/articles?tag={popular}&limit=100"), None)
+        .await;
+    let mut walked = by_tag["articles"].as_array().unwrap().len();
+    let mut cursor = by_tag["nextCursor"].as_str().map(String::from);
+    while let Some(c) = cursor {
+        let (_, page) = app
+            .get(
+                &format!("/api/articles?tag={popular}&limit=100&cursor={c}"),
+                None,
+            )
+            .await;
+        walked += page["articles"].as_array().unwrap().len();
+        cursor = page["nextCursor"].as_str().map(String::from);
+    }
+    assert_eq!(by_tag["articlesCount"], walked as i64);
+    assert!(
+        walked > 20,
+        "the most popular tag is on {walked} articles only"
+    );
+    let (status, body) = app
+        .post(
+            "/api/users/login",
+            None,
+            serde_json::json!({"user": {"email": "ben2@example.com", "password": "password123"}}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    // New writes continue after the seeded ids.
+    let token = body["user"]["token"].as_str().unwrap();
+    app.create_article(token, "After the seed", &[]).await;
+    app.register("newcomer").await;
+
+    let again = quill(&["seed"], &env);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already has 41 users"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let bad = quill(&["seed", "--articles", "none"], &env);
+    assert_eq!(bad.status.code(), Some(2));
+}
 
 async fn migrate_then_doctor_passes(engine: Engine) {
     let url = fresh_database(engine).await;

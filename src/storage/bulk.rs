@@ -1,0 +1,85 @@
+//! Bulk writes: many rows per statement, for generating demo data (and moving whole sites).
+//! Rows go through the same triggers as the API's writes, so every kept count stays exact.
+
+use super::{Db, Engine};
+
+/// One value of a bulk row; `None` is SQL NULL.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+/// Rows per statement: well below both engines' limits on bound parameters (SQLite 32766,
+/// PostgreSQL 65535) for tables of up to a dozen columns.
+pub const ROWS_PER_STATEMENT: usize = 500;
+
+impl Db {
+    /// Inserts `rows` (each with one value per column) into `table`, many rows per statement,
+    /// all in one transaction. Rows may bring their own `id` (PostgreSQL generates ids unless
+    /// told otherwise; see [`Db::continue_ids_after_bulk`]).
+    pub async fn insert_rows(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+    ) -> Result<(), sqlx::Error> {
+        let overriding = match self.engine {
+            Engine::Postgres if columns.contains(&"id") => " OVERRIDING SYSTEM VALUE",
+            _ => "",
+        };
+        let mut tx = self.begin_write().await?;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = format!(
+                "INSERT INTO {table} ({}){overriding} VALUES ",
+                columns.join(", ")
+            );
+            let mut n = 0;
+            for (r, row) in chunk.iter().enumerate() {
+                debug_assert_eq!(row.len(), columns.len());
+                sql.push_str(if r == 0 { "(" } else { ", (" });
+                for c in 0..row.len() {
+                    n += 1;
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+                sql.push(')');
+            }
+            let mut query = sqlx::query(&sql);
+            for value in chunk.iter().flatten() {
+                query = match value {
+                    Value::Int(i) => query.bind(*i),
+                    Value::Text(s) => query.bind(s.as_deref()),
+                };
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+
+    /// After rows were inserted with their own ids: PostgreSQL's id generators continue after
+    /// the largest id of each table (SQLite's do by themselves).
+    pub async fn continue_ids_after_bulk(&self, tables: &[&str]) -> Result<(), sqlx::Error> {
+        if self.engine == Engine::Postgres {
+            for table in tables {
+                sqlx::query(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                     COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ))
+                .execute(&self.pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many rows `table` has (the seed refuses to write into a site that has users).
+    pub async fn count_rows(&self, table: &str) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.pool)
+            .await
+    }
+}
