@@ -266,6 +266,8 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
         let tag_list: Vec<String> = tag_ids.iter().map(|&t| tag_name(t)).collect();
         let body = markdown_body(&mut rng);
         let rendered = render_article(&body);
+        let published = i64::from(status == "published");
+        let published_at = Value::Text((status == "published").then(|| created.clone()));
         batch.articles.push(vec![
             int(id),
             text(format!("{}-{id}", slugify(&title))),
@@ -274,7 +276,7 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
             text(sentence(&mut rng, 10)),
             text(serde_json::to_string(&tag_list).expect("strings serialize")),
             text(status),
-            Value::Text((status == "published").then(|| created.clone())),
+            published_at.clone(),
             int(rendered.reading_time_minutes),
             text(created.clone()),
             text(created.clone()),
@@ -282,11 +284,13 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
         batch
             .bodies
             .push(vec![int(id), text(body), text(rendered.html)]);
-        let published = i64::from(status == "published");
         for t in tag_ids {
-            batch
-                .article_tags
-                .push(vec![int(id), int(t as i64 + 1), int(published)]);
+            batch.article_tags.push(vec![
+                int(id),
+                int(t as i64 + 1),
+                int(published),
+                published_at.clone(),
+            ]);
         }
         // Popular articles (low Zipf rank among their peers) collect more favorites.
         let fans = if status == "draft" {
@@ -495,7 +499,7 @@ async fn write_articles(db: &Db, size: SeedSize) -> anyhow::Result<()> {
         .await?;
         db.insert_rows(
             "article_tags",
-            &["article_id", "tag_id", "published"],
+            &["article_id", "tag_id", "published", "published_at"],
             &batch.article_tags,
         )
         .await?;

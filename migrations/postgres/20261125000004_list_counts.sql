@@ -83,3 +83,19 @@ END
 $$;
 CREATE TRIGGER favorites_published_count_sync AFTER INSERT OR UPDATE OF published OR DELETE ON favorites
     FOR EACH ROW EXECUTE FUNCTION favorites_published_count_sync();
+
+-- A tag's page, newest first, walks one index whatever the tag's size: article_tags carries its
+-- article's published_at (set once, on the first publish) beside the published flag.
+ALTER TABLE article_tags ADD COLUMN published_at TEXT;
+UPDATE article_tags at SET published_at = a.published_at FROM articles a WHERE a.id = at.article_id;
+CREATE INDEX article_tags_newest_idx ON article_tags (tag_id, published_at DESC, article_id DESC)
+    WHERE published = 1;
+
+CREATE OR REPLACE FUNCTION article_tags_published_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE article_tags SET published = CASE WHEN NEW.status = 'published' THEN 1 ELSE 0 END,
+                            published_at = NEW.published_at
+     WHERE article_id = NEW.id;
+    RETURN NULL;
+END
+$$;

@@ -66,3 +66,25 @@ BEGIN
     UPDATE users SET favorites_published_count = favorites_published_count - OLD.published
      WHERE id = OLD.user_id;
 END;
+
+-- A tag's page, newest first, walks one index whatever the tag's size: article_tags carries its
+-- article's published_at (set once, on the first publish, by a trigger of its own: hence the
+-- second trigger here) beside the published flag.
+ALTER TABLE article_tags ADD COLUMN published_at TEXT;
+UPDATE article_tags
+   SET published_at = (SELECT a.published_at FROM articles a WHERE a.id = article_tags.article_id);
+CREATE INDEX article_tags_newest_idx ON article_tags (tag_id, published_at DESC, article_id DESC)
+    WHERE published = 1;
+
+DROP TRIGGER article_tags_published_sync;
+CREATE TRIGGER article_tags_published_sync AFTER UPDATE OF status ON articles
+    WHEN OLD.status IS NOT NEW.status
+BEGIN
+    UPDATE article_tags SET published = CASE WHEN NEW.status = 'published' THEN 1 ELSE 0 END,
+                            published_at = NEW.published_at
+     WHERE article_id = NEW.id;
+END;
+CREATE TRIGGER article_tags_published_at_sync AFTER UPDATE OF published_at ON articles
+BEGIN
+    UPDATE article_tags SET published_at = NEW.published_at WHERE article_id = NEW.id;
+END;

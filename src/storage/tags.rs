@@ -112,10 +112,9 @@ pub(super) async fn link_tags(
         .collect::<Vec<_>>()
         .join(", ");
     let link_sql = format!(
-        "INSERT INTO article_tags (article_id, tag_id, published) \
-         SELECT $1, t.id, (SELECT CASE WHEN a.status = 'published' THEN 1 ELSE 0 END \
-                           FROM articles a WHERE a.id = $1) \
-         FROM tags t WHERE t.name IN ({names}) ORDER BY t.id"
+        "INSERT INTO article_tags (article_id, tag_id, published, published_at) \
+         SELECT $1, t.id, CASE WHEN a.status = 'published' THEN 1 ELSE 0 END, a.published_at \
+         FROM tags t JOIN articles a ON a.id = $1 WHERE t.name IN ({names}) ORDER BY t.id"
     );
     let mut link = sqlx::query(&link_sql).bind(article_id);
     for t in tags {
