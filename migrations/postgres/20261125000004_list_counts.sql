@@ -52,25 +52,25 @@ CREATE TRIGGER article_counts_sync AFTER INSERT OR UPDATE OF status ON articles
 CREATE TRIGGER article_counts_delete BEFORE DELETE ON articles
     FOR EACH ROW EXECUTE FUNCTION article_counts_sync();
 
--- A new favorite takes its article's flag under the article's row lock, so a concurrent status
--- change either waits for it (and then updates it) or is seen by it. It is the lock the
--- favorites count update below takes anyway: taking a weaker one first would deadlock
--- concurrent favorites upgrading it.
-CREATE FUNCTION favorites_published_flag() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    SELECT CASE WHEN a.status = 'published' THEN 1 ELSE 0 END INTO NEW.published
-      FROM articles a WHERE a.id = NEW.article_id FOR NO KEY UPDATE;
-    RETURN NEW;
-END
-$$;
-CREATE TRIGGER favorites_published_flag BEFORE INSERT ON favorites
-    FOR EACH ROW EXECUTE FUNCTION favorites_published_flag();
-
+-- A new favorite's flag is written by the statement that inserts it, from a snapshot that a
+-- concurrent status change may make stale; it is checked again here, after
+-- favorites_count_sync (triggers fire in name order) has taken the article's row lock, which a
+-- status change holds until it commits: the check's fresh snapshot sees the final status.
+-- Taking that lock before the insert instead deadlocked a favorite against an unfavorite of
+-- the same pair (each waiting for the lock the other held).
 CREATE FUNCTION favorites_published_count_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    actual BIGINT;
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        SELECT CASE WHEN a.status = 'published' THEN 1 ELSE 0 END INTO actual
+          FROM articles a WHERE a.id = NEW.article_id;
         UPDATE users SET favorites_published_count = favorites_published_count + NEW.published
          WHERE id = NEW.user_id;
+        IF actual IS DISTINCT FROM NEW.published THEN
+            UPDATE favorites SET published = actual
+             WHERE user_id = NEW.user_id AND article_id = NEW.article_id;
+        END IF;
     ELSIF TG_OP = 'UPDATE' THEN
         UPDATE users SET favorites_published_count = favorites_published_count + NEW.published - OLD.published
          WHERE id = NEW.user_id;

@@ -14,7 +14,42 @@ engine_tests!(
     twenty_readers_clapping_fifty_at_once_give_a_thousand,
     one_reader_clapping_at_once_never_passes_fifty,
     tag_counts_stay_exact_under_concurrent_writes,
+    favorites_and_unfavorites_of_one_pair_at_once_all_succeed,
 );
+
+/// A reader double-clicking the heart: favorite and unfavorite of the same article by the same
+/// reader race each other, as the benchmark's write mix does. Every request must succeed (no
+/// deadlock answered 503), and the counts must agree with what each reader ends up with.
+async fn favorites_and_unfavorites_of_one_pair_at_once_all_succeed(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let author = app.register("author").await;
+    let slug = app.create_article(&author, "Clicked", &[]).await;
+    let readers = join_all((0..4).map(|i| app.register_owned(format!("clicker{i}")))).await;
+    let fav = format!("/api/articles/{slug}/favorite");
+    for _ in 0..10 {
+        let favorites = readers.iter().map(|t| app.post(&fav, Some(t), json!({})));
+        let unfavorites = readers.iter().map(|t| app.delete(&fav, Some(t)));
+        let (done, undone) = tokio::join!(join_all(favorites), join_all(unfavorites));
+        for (status, body) in done.into_iter().chain(undone) {
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+    let mut favorited = 0;
+    for token in &readers {
+        let (_, body) = app.get(&format!("/api/articles/{slug}"), Some(token)).await;
+        favorited += i64::from(body["article"]["favorited"] == true);
+    }
+    let (_, body) = app.get(&format!("/api/articles/{slug}"), None).await;
+    assert_eq!(body["article"]["favoritesCount"], favorited);
+    let (_, mine) = app.get("/api/articles?favorited=clicker0", None).await;
+    let (_, first) = app
+        .get(&format!("/api/articles/{slug}"), Some(&readers[0]))
+        .await;
+    assert_eq!(
+        mine["articlesCount"],
+        i64::from(first["article"]["favorited"] == true)
+    );
+}
 
 async fn twenty_concurrent_favorites_count_twenty(engine: Engine) {
     let app = spawn_app(engine).await;
