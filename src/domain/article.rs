@@ -1,7 +1,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{max_chars, required};
+use super::{max_chars, required, without_nul};
 
 /// Limits that keep one article within what a page can show and an index can hold.
 pub const TITLE_MAX: usize = 200;
@@ -76,6 +76,7 @@ pub fn claps(raw: Option<i64>) -> Result<i64, String> {
 pub fn tag_list(raw: Vec<String>) -> Result<Vec<String>, String> {
     let mut tags: Vec<String> = Vec::with_capacity(raw.len());
     for tag in raw {
+        let tag = without_nul(tag)?;
         let tag = tag.trim();
         if tag.is_empty() {
             return Err("can't contain blank tags".into());
@@ -226,5 +227,14 @@ mod tests {
         assert_eq!(title(Some(" T ".into())).unwrap(), "T");
         assert_eq!(body(None).unwrap_err(), "can't be blank");
         assert!(description(Some("d".repeat(1001))).is_err());
+    }
+
+    #[test]
+    fn stored_text_never_holds_nul() {
+        let nul = "can't contain NUL characters";
+        for parse in [title, description, body, comment_body] {
+            assert_eq!(parse(Some("a\0b".into())).unwrap_err(), nul);
+        }
+        assert_eq!(tag_list(vec!["a\0b".into()]).unwrap_err(), nul);
     }
 }

@@ -94,8 +94,14 @@ async fn list_articles(
         favorited_by: filter_value(params.favorited),
         search: search.as_deref().and_then(SearchQuery::parse),
     };
-    // A query without a single word matches nothing; it is not an absent query.
-    if search.is_some() && filter.search.is_none() {
+    // A query without a single word matches nothing; it is not an absent query. Nor does a name
+    // with NUL in it: no tag or username holds one, and PostgreSQL could not even compare it.
+    let names = [&filter.tag, &filter.author, &filter.favorited_by];
+    if (search.is_some() && filter.search.is_none())
+        || names
+            .iter()
+            .any(|n| n.as_ref().is_some_and(|n| n.contains('\0')))
+    {
         paging.page(ARTICLES)?;
         return Ok(axum::Json(ArticlesBody {
             articles: Vec::new(),

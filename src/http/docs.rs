@@ -67,7 +67,7 @@ const MALFORMED: (&str, &str, &str) = (
     "400",
     "Malformed",
     "The request cannot be read: its body is not valid JSON, or its query string or path is \
-     malformed (a repeated parameter, invalid percent-encoding).",
+     malformed (a repeated parameter, invalid percent-encoding, NUL in the path).",
 );
 const UNAUTHORIZED: (&str, &str, &str) = (
     "401",
