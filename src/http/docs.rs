@@ -162,6 +162,18 @@ impl Modify for CommonResponses {
     }
 }
 
+/// Text that must hold more than whitespace (and no NUL), up to `max` characters. For fields
+/// documented with `schema_with`, which leaves out their doc comment: `description` replaces it.
+pub fn text_schema(max: usize, description: Option<&str>) -> utoipa::openapi::Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(r"\S"))
+        .description(description)
+        .build()
+}
+
 /// An error envelope answer.
 fn error_response(description: &str) -> Response {
     ResponseBuilder::new()
@@ -190,7 +202,7 @@ pub fn router(openapi: utoipa::openapi::OpenApi) -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
+    use serde_json::{Value, json};
 
     /// The document as served: every route registered, then [`super::CommonResponses`].
     fn document() -> Value {
@@ -234,6 +246,24 @@ mod tests {
         }
         assert!(
             doc["components"]["responses"]["Unavailable"]["headers"]["Retry-After"].is_object()
+        );
+    }
+
+    #[test]
+    fn request_bodies_say_what_the_server_requires() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let article = &schemas["NewArticleInput"];
+        assert_eq!(article["required"], json!(["title", "description", "body"]));
+        assert_eq!(article["properties"]["title"]["maxLength"], 200);
+        assert_eq!(article["properties"]["tagList"]["maxItems"], 20);
+        assert_eq!(article["properties"]["tagList"]["items"]["maxLength"], 64);
+        // An update may leave out any field.
+        assert!(schemas["ArticleUpdate"].get("required").is_none());
+        assert_eq!(schemas["NewComment"]["required"], json!(["body"]));
+        assert_eq!(
+            schemas["ClapsBody"]["properties"]["claps"]["type"],
+            "integer"
         );
     }
 
