@@ -93,7 +93,12 @@ run_st() {
     --generation-database none --no-color --report har --report-har-path "$har" \
     --report-dir "$out/$engine/reports" "$@" >"$out/$engine/$name.out" 2>&1); then
     echo "fuzz: $engine, $name: schemathesis found failures or errors:" >&2
-    sed -n '/^=* \(FAILURES\|ERRORS\) =*$/,$p' "$out/$engine/$name.out" | cut -c1-400 >&2
+    local report="$out/$engine/$name.out"
+    if grep -qE '^=+ (FAILURES|ERRORS) =+$' "$report"; then
+      sed -n '/^=* \(FAILURES\|ERRORS\) =*$/,$p' "$report"
+    else
+      tail -20 "$report" # e.g. "No operations matched the filters": an operation id has changed
+    fi | cut -c1-400 >&2
     return 1
   fi
   python3 - "$har" "$engine" "$name" <<'EOF'
@@ -104,6 +109,13 @@ entries = [e for e in entries if not e["request"]["url"].endswith("/api/openapi.
 statuses = collections.Counter(e["response"]["status"] for e in entries)
 summary = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
 print(f"fuzz: {sys.argv[2]}, {sys.argv[3]}: {len(entries)} requests ({summary})", file=sys.stderr)
+# With a token, only the probes without one answer 401 (about one per operation); many more
+# mean the token stopped working mid-run, and with it the depth of the run.
+if sys.argv[3] == "authenticated" and statuses[401] > len(entries) / 20:
+    print(f"fuzz: {sys.argv[2]}, {sys.argv[3]}: {statuses[401]} answers were 401: the token was "
+          "revoked mid-run; does session_enders name every operation that ends a session?",
+          file=sys.stderr)
+    sys.exit(1)
 print(len(entries))
 EOF
 }
