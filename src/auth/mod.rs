@@ -2,6 +2,8 @@
 
 pub mod password;
 pub mod token;
+#[cfg(test)]
+mod token_props;
 
 pub use password::{HasherError, PasswordHasher};
 pub use token::{Claims, SessionRef, TokenError, TokenKeys};

@@ -1,7 +1,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{max_chars, required};
+use super::{max_chars, required, without_nul};
 
 /// Limits that keep one article within what a page can show and an index can hold.
 pub const TITLE_MAX: usize = 200;
@@ -76,6 +76,7 @@ pub fn claps(raw: Option<i64>) -> Result<i64, String> {
 pub fn tag_list(raw: Vec<String>) -> Result<Vec<String>, String> {
     let mut tags: Vec<String> = Vec::with_capacity(raw.len());
     for tag in raw {
+        let tag = without_nul(tag)?;
         let tag = tag.trim();
         if tag.is_empty() {
             return Err("can't contain blank tags".into());
@@ -220,11 +221,94 @@ mod tests {
         assert!(claps(Some(0)).is_err() && claps(Some(51)).is_err() && claps(None).is_err());
     }
 
+    /// Slug properties for any title: proptest's default 256 cases each.
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::{
+            RESERVED_SLUGS, SLUG_BASE_MAX, slug_candidate, slug_derives_from, slugify,
+        };
+
+        /// Titles as people write them (words, spaces, punctuation, emoji, other scripts), and
+        /// any text at all.
+        fn titles() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[ -~]{0,120}",
+                "[a-zA-Z0-9ÄÖÜäöüßİıσς안녕세계漢字 .,!?/#%&'-]{0,120}",
+                "\\PC{0,200}",
+                any::<String>(),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn a_slug_is_a_short_readable_url_segment(title in titles()) {
+                let slug = slugify(&title);
+                prop_assert!(!slug.is_empty());
+                prop_assert!(slug.chars().count() <= SLUG_BASE_MAX, "{slug}");
+                prop_assert!(!slug.starts_with('-') && !slug.ends_with('-'), "{slug}");
+                prop_assert!(!slug.contains("--"), "{slug}");
+                // Only letters, digits and `-`; in ASCII that is [a-z0-9-]: nothing a URL would
+                // read as a separator, a query, a fragment, an escape or a path step. Lower-casing
+                // may add a combining mark (`İ` becomes `i` and a dot above), kept with its letter.
+                for c in slug.chars() {
+                    let combining = unicode_normalization::char::is_combining_mark(c);
+                    prop_assert!(c == '-' || c.is_alphanumeric() || combining, "{c:?} in {slug}");
+                    prop_assert!(!c.is_whitespace() && !c.is_control(), "{c:?} in {slug}");
+                    prop_assert!(!c.is_ascii() || matches!(c, 'a'..='z' | '0'..='9' | '-'));
+                }
+                // Already lower case (a letter without a lower-case form, like `𝒩`, stays).
+                prop_assert_eq!(slug.to_lowercase(), slug);
+            }
+
+            #[test]
+            fn a_slug_depends_on_the_title_s_words_only(title in titles()) {
+                prop_assert_eq!(slugify(&title), slugify(&title));
+                prop_assert_eq!(slugify(&format!(" \t¡{title}!? ")), slugify(&title));
+            }
+
+            #[test]
+            fn a_short_plain_title_s_slug_is_its_words_in_lower_case(
+                words in prop::collection::vec("[a-zA-Z0-9]{1,8}", 1..8),
+                separators in prop::collection::vec("[ ,.!?/:_()-]{1,3}", 8),
+            ) {
+                let title: String = words
+                    .iter()
+                    .zip(&separators)
+                    .map(|(word, separator)| format!("{word}{separator}"))
+                    .collect();
+                let expected = words.join("-").to_lowercase();
+                prop_assert_eq!(slugify(&title), expected);
+            }
+
+            #[test]
+            fn candidates_never_take_a_route_and_keep_deriving_from_their_base(
+                title in prop_oneof![titles(), Just("Feed".to_string()), Just("feed!".to_string())],
+                attempt in 0u32..5,
+            ) {
+                let base = slugify(&title);
+                let candidate = slug_candidate(&base, attempt);
+                prop_assert!(!RESERVED_SLUGS.contains(&candidate.as_str()), "{candidate}");
+                prop_assert!(slug_derives_from(&candidate, &base), "{candidate} from {base}");
+                prop_assert_eq!(attempt == 0 && !RESERVED_SLUGS.contains(&base.as_str()), candidate == base);
+            }
+        }
+    }
+
     #[test]
     fn required_fields() {
         assert_eq!(title(Some("  ".into())).unwrap_err(), "can't be blank");
         assert_eq!(title(Some(" T ".into())).unwrap(), "T");
         assert_eq!(body(None).unwrap_err(), "can't be blank");
         assert!(description(Some("d".repeat(1001))).is_err());
+    }
+
+    #[test]
+    fn stored_text_never_holds_nul() {
+        let nul = "can't contain NUL characters";
+        for parse in [title, description, body, comment_body] {
+            assert_eq!(parse(Some("a\0b".into())).unwrap_err(), nul);
+        }
+        assert_eq!(tag_list(vec!["a\0b".into()]).unwrap_err(), nul);
     }
 }

@@ -710,4 +710,160 @@ mod tests {
         );
         assert_eq!((tally.words, tally.cjk_chars, tally.images), (3, 6, 1));
     }
+
+    /// Sanitizing properties for any body, checked with the same [`violation`] scanner as the
+    /// known vectors: proptest's default 256 cases each.
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::{
+            FORBIDDEN_IN_COMMENTS, XSS_VECTORS, render_article, render_comment, violation,
+        };
+
+        /// Pieces of HTML, Markdown and URL syntax that attacks are made of, and plain text.
+        const PIECES: &[&str] = &[
+            "<",
+            ">",
+            "</",
+            "/>",
+            "=",
+            "\"",
+            "'",
+            "`",
+            " ",
+            "\n",
+            "\n\n",
+            "\t",
+            "\0",
+            "&",
+            "#",
+            ";",
+            "&#",
+            "&#x",
+            "&colon;",
+            "&lt;",
+            "%3C",
+            "<!--",
+            "-->",
+            "<![CDATA[",
+            "]]>",
+            "<?",
+            "<!",
+            "script",
+            "SCRIPT",
+            "style",
+            "iframe",
+            "img",
+            "svg",
+            "math",
+            "a",
+            "p",
+            "div",
+            "table",
+            "td",
+            "form",
+            "input",
+            "object",
+            "embed",
+            "base",
+            "meta",
+            "link",
+            "template",
+            "noscript",
+            "title",
+            "textarea",
+            "select",
+            "option",
+            "xmp",
+            "frame",
+            "href",
+            "src",
+            "action",
+            "formaction",
+            "srcset",
+            "data",
+            "background",
+            "cite",
+            "poster",
+            "xlink:href",
+            "onerror",
+            "onload",
+            "OnClick",
+            "on",
+            "style=",
+            "id=",
+            "class=",
+            "javascript:",
+            "JaVaScRiPt:",
+            "java\tscript:",
+            "vbscript:",
+            "data:text/html,",
+            "data:image/svg+xml;base64,",
+            "mailto:",
+            "http://",
+            "https://x.io/",
+            "//x.io",
+            "/",
+            "alert(1)",
+            "[",
+            "]",
+            "(",
+            ")",
+            "![",
+            "](",
+            "[^1]",
+            "[^1]: ",
+            "[x]: ",
+            "*",
+            "_",
+            "~~",
+            "|",
+            "|---|",
+            "- [x] ",
+            "> ",
+            "# ",
+            "```",
+            "    ",
+            "\\",
+            "word",
+            "안녕",
+            "\u{202e}",
+        ];
+
+        /// A body: a run of pieces, one of the known vectors spliced into other text, or any text.
+        fn bodies() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => prop::collection::vec(prop::sample::select(PIECES), 0..60)
+                    .prop_map(|pieces| pieces.concat()),
+                2 => (prop::sample::select(XSS_VECTORS), "\\PC{0,20}", "\\PC{0,20}")
+                    .prop_map(|(vector, before, after)| format!("{before}{vector}{after}")),
+                1 => any::<String>(),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn no_body_renders_to_anything_a_browser_would_run_or_load(body in bodies()) {
+                let article = render_article(&body);
+                prop_assert!(article.reading_time_minutes >= 1);
+                if let Some(found) = violation(&article.html, "") {
+                    return Err(TestCaseError::fail(format!(
+                        "article kept {found} from {body:?}: {:?}", article.html
+                    )));
+                }
+                let comment = render_comment(&body);
+                if let Some(found) = violation(&comment, FORBIDDEN_IN_COMMENTS) {
+                    return Err(TestCaseError::fail(format!(
+                        "comment kept {found} from {body:?}: {comment:?}"
+                    )));
+                }
+            }
+
+            #[test]
+            fn rendering_is_deterministic(body in bodies()) {
+                prop_assert_eq!(render_article(&body), render_article(&body));
+                prop_assert_eq!(render_comment(&body), render_comment(&body));
+            }
+        }
+    }
 }

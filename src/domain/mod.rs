@@ -14,11 +14,22 @@ pub fn now_timestamp() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Rejects missing and whitespace-only text; the spec's wording for both is "can't be blank".
+/// Rejects missing and whitespace-only text (the spec's wording for both is "can't be blank"),
+/// and text that holds NUL.
 fn required(raw: Option<String>) -> Result<String, String> {
     match raw {
-        Some(s) if !s.trim().is_empty() => Ok(s),
+        Some(s) if !s.trim().is_empty() => without_nul(s),
         _ => Err(BLANK.to_string()),
+    }
+}
+
+/// PostgreSQL cannot store or even compare text holding NUL (U+0000), and SQLite can: rejected
+/// from every text field, the same on both engines, rather than failing on one of them.
+fn without_nul(s: String) -> Result<String, String> {
+    if s.contains('\0') {
+        Err("can't contain NUL characters".to_string())
+    } else {
+        Ok(s)
     }
 }
 

@@ -1,6 +1,6 @@
 use secrecy::SecretString;
 
-use super::{BLANK, max_chars, required};
+use super::{BLANK, max_chars, required, without_nul};
 
 /// A public handle: shown in URLs (`/profiles/{username}`), so no whitespace or slashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +115,7 @@ pub fn required_text(raw: Option<String>) -> Result<String, String> {
 /// `bio` and `image` are nullable; an empty string means "clear it".
 pub fn optional_text(raw: Option<String>, max: usize) -> Result<Option<String>, String> {
     match raw {
-        Some(s) if !s.trim().is_empty() => max_chars(s, max).map(Some),
+        Some(s) if !s.trim().is_empty() => max_chars(without_nul(s)?, max).map(Some),
         _ => Ok(None),
     }
 }
@@ -195,5 +195,14 @@ mod tests {
         assert_eq!(optional_text(None, 10).unwrap(), None);
         assert_eq!(optional_text(s("hi"), 10).unwrap(), s("hi"));
         assert!(optional_text(s("hello world"), 5).is_err());
+    }
+
+    #[test]
+    fn stored_text_never_holds_nul() {
+        let nul = "can't contain NUL characters";
+        assert_eq!(optional_text(s("a\0b"), 10).unwrap_err(), nul);
+        assert_eq!(Username::parse(s("a\0b")).unwrap_err(), nul);
+        assert_eq!(Email::parse(s("a\0@b.c")).unwrap_err(), nul);
+        assert_eq!(required_text(s("a\0@b.c")).unwrap_err(), nul);
     }
 }

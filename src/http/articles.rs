@@ -8,11 +8,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query, patch};
 use super::paging::{ARTICLES, PageParams, cursor};
 use crate::domain::Validator;
-use crate::domain::article::{ArticleStatus, body, description, tag_list, title};
+use crate::domain::article::{
+    ArticleStatus, BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, body, description,
+    tag_list, title,
+};
 use crate::domain::markdown::render_article;
 use crate::domain::search::SearchQuery;
 use crate::domain::views::Article;
@@ -102,8 +106,14 @@ async fn list_articles(
         favorited_by: filter_value(params.favorited),
         search: search.as_deref().and_then(SearchQuery::parse),
     };
-    // A query without a single word matches nothing; it is not an absent query.
-    if search.is_some() && filter.search.is_none() {
+    // A query without a single word matches nothing; it is not an absent query. Nor does a name
+    // with NUL in it: no tag or username holds one, and PostgreSQL could not even compare it.
+    let names = [&filter.tag, &filter.author, &filter.favorited_by];
+    if (search.is_some() && filter.search.is_none())
+        || names
+            .iter()
+            .any(|n| n.as_ref().is_some_and(|n| n.contains('\0')))
+    {
         paging.page(ARTICLES)?;
         return Ok(axum::Json(ArticlesBody {
             articles: Vec::new(),
@@ -177,16 +187,63 @@ pub struct NewArticleBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct NewArticleInput {
+    #[schema(schema_with = title_schema, required = true)]
     title: Option<String>,
+    #[schema(schema_with = description_schema, required = true)]
     description: Option<String>,
+    #[schema(schema_with = body_schema, required = true)]
     body: Option<String>,
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = tag_list_schema)]
     tag_list: Option<Option<Vec<String>>>,
     /// `draft` (only the author sees it), `unlisted` (anyone with the link, in no list) or
     /// `published`. A new article without it is published.
     #[schema(value_type = Option<ArticleStatus>)]
     status: Option<String>,
+}
+
+/// Changes to an article: the same fields, where any left out (or `null`) stays as it is.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct ArticleUpdate {
+    #[schema(schema_with = title_schema)]
+    title: Option<String>,
+    #[schema(schema_with = description_schema)]
+    description: Option<String>,
+    #[schema(schema_with = body_schema)]
+    body: Option<String>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(schema_with = tag_list_schema)]
+    tag_list: Option<Option<Vec<String>>>,
+    /// `draft`, `unlisted` or `published`: publishes, unlists or withdraws the article at once.
+    #[schema(value_type = Option<ArticleStatus>)]
+    status: Option<String>,
+}
+
+fn title_schema() -> utoipa::openapi::Object {
+    text_schema(TITLE_MAX, None)
+}
+
+fn description_schema() -> utoipa::openapi::Object {
+    text_schema(DESCRIPTION_MAX, None)
+}
+
+fn body_schema() -> utoipa::openapi::Object {
+    text_schema(
+        BODY_MAX,
+        Some("Markdown, rendered to sanitized `bodyHtml` when written."),
+    )
+}
+
+fn tag_list_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(text_schema(TAG_MAX, None))
+        .max_items(Some(TAGS_MAX))
+        .description(Some(
+            "All the article's tags, answered sorted and without repeats; `[]` for none \
+             (`null` is refused).",
+        ))
+        .build()
 }
 
 fn status_field(raw: Option<String>) -> Option<Result<ArticleStatus, String>> {
@@ -235,7 +292,7 @@ async fn create_article(
 
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateArticleBody {
-    article: NewArticleInput,
+    article: ArticleUpdate,
 }
 
 /// Change one's own article; absent fields stay, a new title brings a new slug, `tagList: []`

@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 pub struct ClapsBody {
     /// How many claps to add, 1 to 50.
-    #[schema(minimum = 1, maximum = 50, example = 10)]
+    #[schema(value_type = i64, minimum = 1, maximum = 50, example = 10)]
     claps: Option<i64>,
 }
 

@@ -8,10 +8,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query};
 use super::paging::{COMMENTS, PageParams};
-use crate::domain::article::comment_body;
+use crate::domain::article::{COMMENT_MAX, comment_body};
 use crate::domain::markdown::render_comment;
 use crate::domain::views::Comment;
 use crate::storage::comments::{CommentChange, CommentText, CommentWrite};
@@ -40,7 +41,7 @@ pub struct NewCommentBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct NewComment {
-    /// Markdown.
+    #[schema(schema_with = comment_body_schema, required = true)]
     body: Option<String>,
     /// The comment this one answers, on the same article.
     parent_id: Option<i64>,
@@ -53,8 +54,15 @@ pub struct EditCommentBody {
 
 #[derive(Deserialize, ToSchema)]
 struct EditComment {
-    /// Markdown.
+    #[schema(schema_with = comment_body_schema, required = true)]
     body: Option<String>,
+}
+
+fn comment_body_schema() -> utoipa::openapi::Object {
+    text_schema(
+        COMMENT_MAX,
+        Some("Markdown, rendered to sanitized `bodyHtml`."),
+    )
 }
 
 fn text(raw: Option<String>) -> Result<CommentText, ApiError> {

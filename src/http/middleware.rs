@@ -140,6 +140,16 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     if !request.uri().path().starts_with("/api/") || request.uri().path() == "/api/openapi.json" {
         return next.run(request).await;
     }
+    // No slug, username or tag holds NUL (no text field accepts it), and PostgreSQL fails on
+    // any comparison with one: a path naming one is malformed, whatever the route.
+    if request.uri().path().contains("%00") {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "path",
+            "can't contain NUL characters",
+        )
+        .into_response();
+    }
     if !state.health.is_migrated() {
         return ApiError::unavailable(
             "is not ready yet (starting up or unreachable); try again shortly",

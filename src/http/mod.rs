@@ -25,7 +25,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{PasswordHasher, TokenKeys};
@@ -99,7 +99,7 @@ impl Health {
 
 /// Every documented route, and the OpenAPI document generated from the same registrations.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(users::router())
         .merge(profiles::router())
         .merge(articles::router())
@@ -108,7 +108,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(comments::router())
         .merge(tags::router())
         .merge(ops::router())
-        .split_for_parts()
+        .split_for_parts();
+    docs::CommonResponses.modify(&mut openapi);
+    (router, openapi)
 }
 
 pub fn app(state: AppState, settings: &Settings) -> Router {
