@@ -12,7 +12,7 @@ use crate::auth::token::development_secret;
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::http::{self, AppState, Health};
 use crate::settings::{Settings, TransportLimits};
-use crate::storage::Db;
+use crate::storage::{CREDENTIALS_REFUSED, Db, is_credentials_error};
 
 pub struct Application {
     listener: TcpListener,
@@ -158,6 +158,8 @@ const WATCH_PING_EVERY: Duration = Duration::from_millis(250);
 async fn watch_database(db: Db, health: Arc<Health>) {
     loop {
         health.database_suspected().await;
+        // Refused credentials (a rotated password) are said once per outage, however it began.
+        let mut credentials_said = false;
         loop {
             match tokio::time::timeout(WATCH_PING_TIMEOUT, db.ping()).await {
                 Ok(Ok(())) => {
@@ -169,6 +171,10 @@ async fn watch_database(db: Db, health: Arc<Health>) {
                 Ok(Err(e)) => {
                     if health.set_database_away(true) {
                         tracing::warn!(error = %e, "database unreachable: answering 503 at once until it is back");
+                    }
+                    if is_credentials_error(&e) && !credentials_said {
+                        credentials_said = true;
+                        tracing::error!(error = %e, "{CREDENTIALS_REFUSED}");
                     }
                 }
                 Err(_) => {
@@ -198,7 +204,8 @@ async fn purge_expired(db: Db, health: Arc<Health>, window: Duration) {
         if !health.is_migrated() {
             continue;
         }
-        let cutoff = chrono::Utc::now().timestamp() - window.as_secs() as i64;
+        // The previous window still counts (see storage::limits); the one before it does not.
+        let cutoff = chrono::Utc::now().timestamp() - 2 * window.as_secs() as i64;
         match tokio::try_join!(db.purge_expired_sessions(), db.purge_rate_limits(cutoff)) {
             Ok((0, 0)) => {}
             Ok((sessions, counters)) => {

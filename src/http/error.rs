@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::auth::HasherError;
 use crate::domain::FieldErrors;
 use crate::storage::users::Taken;
+use crate::storage::{CREDENTIALS_REFUSED, is_credentials_error};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -145,12 +146,8 @@ impl From<sqlx::Error> for ApiError {
                     Self::database_away()
                 }
                 // Wrong user or password, e.g. after a credentials rotation on RDS.
-                "28P01" | "28000" => {
-                    tracing::error!(
-                        error = %e,
-                        "the database refused quill's credentials: check DB_USERNAME and \
-                         DB_PASSWORD (or DATABASE_URL); `quill doctor` shows the failing step"
-                    );
+                _ if is_credentials_error(&e) => {
+                    tracing::error!(error = %e, "{CREDENTIALS_REFUSED}");
                     Self::database_away()
                 }
                 // Serialization failures and deadlocks (PostgreSQL), busy or locked (SQLite):

@@ -16,6 +16,7 @@ use ipnet::IpNet;
 use super::AppState;
 use super::error::ApiError;
 use crate::settings::AbuseLimits;
+use crate::storage::limits::{Hits, Window};
 
 /// Longest account name (email) kept in a bucket name: no real address is longer, and a
 /// megabyte-long "email" must not become a megabyte-long key.
@@ -71,12 +72,41 @@ fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAdd
     client
 }
 
-/// The current window's start and the seconds until the next one.
-fn window(limits: &AbuseLimits) -> (i64, u64) {
+/// The current window, and how far into it we are (0 to 1).
+fn window(limits: &AbuseLimits) -> (Window, f64) {
     let length = limits.window.as_secs() as i64;
     let now = chrono::Utc::now().timestamp();
     let start = now - now.rem_euclid(length);
-    (start, (start + length - now) as u64)
+    (
+        Window { start, length },
+        (now - start) as f64 / length as f64,
+    )
+}
+
+/// A sliding estimate of the attempts in the last window's length: this window's, plus the
+/// share of the previous window's that still falls within it (rounded up, so that the attempts
+/// of a guesser who paused at a window's edge still count).
+fn estimate(hits: Hits, elapsed: f64) -> i64 {
+    hits.current + (hits.previous as f64 * (1.0 - elapsed)).ceil() as i64
+}
+
+/// Whether `hits` reach `limit` (0: no limit), and if so the seconds until they no longer do.
+fn refused(limit: u32, hits: Hits, window: Window, elapsed: f64) -> Option<u64> {
+    let limit = i64::from(limit);
+    if limit == 0 || estimate(hits, elapsed) < limit {
+        return None;
+    }
+    let length = window.length as f64;
+    let wait = if hits.current >= limit || hits.previous == 0 {
+        // Only the next window's start lets this window's attempts go (and even then the
+        // estimate carries them over, falling as the new window goes by).
+        length * (1.0 - elapsed) + length * (1.0 - (limit - 1) as f64 / hits.current as f64)
+    } else {
+        // The previous window's share must fall below what this window leaves room for.
+        let room = (limit - 1 - hits.current) as f64;
+        length * (1.0 - room / hits.previous as f64) - length * elapsed
+    };
+    Some(wait.ceil().max(1.0) as u64)
 }
 
 fn login_buckets(email: &str, client: ClientAddress) -> [String; 2] {
@@ -94,12 +124,8 @@ fn login_buckets(email: &str, client: ClientAddress) -> [String; 2] {
     ]
 }
 
-fn exceeded(limit: u32, hits: i64) -> bool {
-    limit > 0 && hits >= i64::from(limit)
-}
-
-/// Refuses a sign-in attempt once the account or the address has used up its failures for
-/// this window. A read only: attempts are counted when they fail.
+/// Refuses a sign-in attempt once the account or the address has used up its failures. A read
+/// only: attempts are counted when they fail.
 pub async fn check_login(
     state: &AppState,
     email: &str,
@@ -109,21 +135,31 @@ pub async fn check_login(
     if limits.login_failures_per_account == 0 && limits.login_failures_per_address == 0 {
         return Ok(());
     }
-    let (start, retry_after) = window(limits);
+    let (window, elapsed) = window(limits);
     let [account, address] = login_buckets(email, client);
-    let [account_hits, address_hits] = state.db.rate_hits([&account, &address], start).await?;
-    if exceeded(limits.login_failures_per_account, account_hits) {
+    let [account_hits, address_hits] = state.db.rate_hits([&account, &address], window).await?;
+    if let Some(wait) = refused(
+        limits.login_failures_per_account,
+        account_hits,
+        window,
+        elapsed,
+    ) {
         return Err(ApiError::rate_limited(
             "login",
             "too many failed sign-ins to this account",
-            retry_after,
+            wait,
         ));
     }
-    if exceeded(limits.login_failures_per_address, address_hits) {
+    if let Some(wait) = refused(
+        limits.login_failures_per_address,
+        address_hits,
+        window,
+        elapsed,
+    ) {
         return Err(ApiError::rate_limited(
             "login",
             "too many failed sign-ins from your address",
-            retry_after,
+            wait,
         ));
     }
     Ok(())
@@ -136,14 +172,14 @@ pub async fn login_failed(
     client: ClientAddress,
 ) -> Result<(), ApiError> {
     let limits = &state.limits;
-    let (start, _) = window(limits);
+    let (window, _) = window(limits);
     let [account, address] = login_buckets(email, client);
     for (limit, bucket) in [
         (limits.login_failures_per_account, account),
         (limits.login_failures_per_address, address),
     ] {
         if limit > 0 {
-            state.db.count_rate_hit(&bucket, start).await?;
+            state.db.count_rate_hit(&bucket, window).await?;
         }
     }
     Ok(())
@@ -155,16 +191,17 @@ pub async fn count_signup(state: &AppState, client: ClientAddress) -> Result<(),
     if limits.signups_per_address == 0 {
         return Ok(());
     }
-    let (start, retry_after) = window(limits);
+    let (window, elapsed) = window(limits);
     let hits = state
         .db
-        .count_rate_hit(&format!("signup:address:{}", client.0), start)
+        .count_rate_hit(&format!("signup:address:{}", client.0), window)
         .await?;
-    if hits > i64::from(limits.signups_per_address) {
+    // This attempt is counted already: it may go through if it is the last one allowed.
+    if let Some(wait) = refused(limits.signups_per_address + 1, hits, window, elapsed) {
         return Err(ApiError::rate_limited(
             "registration",
             "too many sign-ups from your address",
-            retry_after,
+            wait,
         ));
     }
     Ok(())
@@ -213,6 +250,27 @@ mod tests {
             client_address(ip("10.1.2.3"), &HeaderMap::new(), &trusted),
             ip("10.1.2.3")
         );
+    }
+
+    #[test]
+    fn the_previous_window_still_counts_as_it_slides_away() {
+        let window = Window {
+            start: 600,
+            length: 60,
+        };
+        let hits = |current, previous| Hits { current, previous };
+        // Four failures just before the edge still stop the fifth just after it.
+        assert!(refused(4, hits(0, 4), window, 0.02).is_some());
+        // Half a window later half of them count.
+        assert_eq!(refused(4, hits(0, 4), window, 0.5), None);
+        assert!(refused(4, hits(2, 4), window, 0.5).is_some());
+        assert_eq!(refused(4, hits(3, 0), window, 0.1), None);
+        assert_eq!(refused(0, hits(99, 99), window, 0.1), None);
+        // The wait ends when the estimate falls below the limit again: a quarter into the
+        // window for the previous window's four (4 × 3/4 rounds up to 3)...
+        assert_eq!(refused(4, hits(0, 4), window, 0.02), Some(14));
+        // ...and for four in this window, at its end plus a quarter of the next.
+        assert_eq!(refused(4, hits(4, 0), window, 0.25), Some(60));
     }
 
     #[test]

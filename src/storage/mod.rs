@@ -8,7 +8,7 @@ pub mod bookmarks;
 pub mod bulk;
 pub mod claps;
 pub mod comments;
-mod limits;
+pub mod limits;
 pub mod lists;
 pub mod profiles;
 mod rendering;
@@ -209,6 +209,16 @@ fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
 /// True when `e` is a unique-constraint violation, on either engine.
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// What to log when the database refuses quill's user or password, e.g. after a rotation.
+pub const CREDENTIALS_REFUSED: &str = "the database refused quill's credentials: check \
+     DB_USERNAME and DB_PASSWORD (or DATABASE_URL); `quill doctor` shows the failing step";
+
+/// True when the database refused the user or password (PostgreSQL 28P01, 28000).
+pub fn is_credentials_error(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if matches!(db.code().as_deref(), Some("28P01" | "28000")))
 }
 
 /// True when `e` is a foreign-key violation (what it pointed at was deleted meanwhile).

@@ -11,22 +11,29 @@ use crate::auth::SessionRef;
 /// Rows deleted per statement when purging: small enough that no purge holds locks for long.
 const PURGE_BATCH: i64 = 1_000;
 
+/// Live sessions one user may hold; signing in again past this ends the oldest. Successful
+/// sign-ins are not rate-limited, so without a cap someone holding a password could grow the
+/// table at the speed of password checks.
+pub const MAX_SESSIONS_PER_USER: i64 = 100;
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 impl Db {
-    /// Starts a session for `user_id` that ends `lifetime` from now.
+    /// Starts a session for `user_id` that ends `lifetime` from now, ending the user's oldest
+    /// sessions past [`MAX_SESSIONS_PER_USER`].
     pub async fn start_session(
         &self,
         user_id: i64,
         lifetime: Duration,
     ) -> Result<SessionRef, sqlx::Error> {
-        let created_at = now();
+        let created_at = chrono::Utc::now().timestamp_millis();
         let session = SessionRef {
             id: uuid::Uuid::new_v4().simple().to_string(),
-            expires_at: created_at.saturating_add(lifetime.as_secs() as i64),
+            expires_at: now().saturating_add(lifetime.as_secs() as i64),
         };
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
@@ -34,8 +41,18 @@ impl Db {
         .bind(user_id)
         .bind(created_at)
         .bind(session.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND id NOT IN \
+             (SELECT id FROM sessions WHERE user_id = $1 \
+              ORDER BY created_at DESC, id DESC LIMIT $2)",
+        )
+        .bind(user_id)
+        .bind(MAX_SESSIONS_PER_USER)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(session)
     }
 

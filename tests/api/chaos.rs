@@ -3,7 +3,8 @@
 //! longer than the request deadline, PostgreSQL restarted with a fast and with a slow (smart)
 //! shutdown. Throughout, quill answers 2xx or 503 with `Retry-After` and nothing else; once an
 //! outage is known it answers 503 within 100 ms; it recovers within 5 s of the database
-//! returning; and every write it acknowledged is there afterwards.
+//! returning; and every write it acknowledged is there afterwards. A password rotated under a
+//! running replica is a 503 and a log line naming the settings to check.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, postgres_server, settings, spawn_with};
+use crate::helpers::{ServerProcess, TestApp, postgres_server, settings, spawn_with};
 use crate::proxy::ChaosProxy;
 
 const REQUEST_TIMEOUT_SECS: u64 = 2;
@@ -30,7 +31,17 @@ struct PrivatePostgres {
 }
 
 impl PrivatePostgres {
+    /// Anyone may connect as `postgres`.
     fn create() -> Self {
+        Self::init(None)
+    }
+
+    /// `postgres` must give `password`.
+    fn with_password(password: &str) -> Self {
+        Self::init(Some(password))
+    }
+
+    fn init(password: Option<&str>) -> Self {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL's server binaries (Debian: apt install postgresql)")
             .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
@@ -53,18 +64,34 @@ impl PrivatePostgres {
                 .unwrap();
             assert!(status.success());
         }
-        pg.run(
-            "initdb",
-            &[
-                "-D",
-                &pg.data(),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-            ],
-        );
+        let mut args = vec![
+            "-D".to_string(),
+            pg.data(),
+            "-U".into(),
+            "postgres".into(),
+            "--no-sync".into(),
+        ];
+        match password {
+            None => args.extend(["-A".into(), "trust".into()]),
+            Some(password) => {
+                let file = pg.dir.join("pwfile");
+                std::fs::write(&file, password).unwrap();
+                if Self::as_root() {
+                    Command::new("chown")
+                        .arg("postgres")
+                        .arg(&file)
+                        .status()
+                        .unwrap();
+                }
+                args.extend([
+                    "-A".into(),
+                    "scram-sha-256".into(),
+                    format!("--pwfile={}", file.display()),
+                ]);
+            }
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert!(pg.run("initdb", &args));
         pg.start();
         pg
     }
@@ -248,6 +275,80 @@ struct Outage {
     name: &'static str,
     known_from: Instant,
     until: Instant,
+}
+
+/// The database's password is rotated under a running replica (as RDS rotations do): requests
+/// answer 503, the log names the settings to fix, and the replica recovers when it can sign in
+/// again, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_database_password_is_a_503_and_a_clear_log_line() {
+    if postgres_server().is_none() {
+        return;
+    }
+    let pg = PrivatePostgres::with_password("first-password");
+    let admin =
+        |password: &str| format!("postgres://postgres:{password}@{}/postgres", pg.address());
+    let server = ServerProcess::start_on(&admin("first-password"), &[]).await;
+    let app = &server.app;
+    app.register("before").await;
+    let rotate = |from: &str, to: &str| {
+        let (from, to) = (admin(from), to.to_string());
+        async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&from).await.unwrap();
+            for statement in [
+                format!("ALTER USER postgres PASSWORD '{to}'"),
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                    .to_string(),
+            ] {
+                sqlx::Executor::execute(&mut conn, statement.as_str())
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    rotate("first-password", "rotated-password").await;
+    // Connections in the pool are cut first (503s for those), then new ones are refused: the
+    // log must say why within a few seconds, while every answer stays a 2xx or a 503.
+    let mut refused = 0;
+    let started = std::time::Instant::now();
+    while !server
+        .log()
+        .contains("the database refused quill's credentials: check DB_USERNAME")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no clear log line:\n{}",
+            server.log()
+        );
+        let res = app
+            .client
+            .get(format!("{}/api/articles", app.base))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::SERVICE_UNAVAILABLE,
+            "{status}"
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(res.headers().contains_key("retry-after"));
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert!(body["errors"]["database"][0].is_string(), "{body}");
+            refused += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _) = app.get("/api/articles", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused > 0);
+    let log = server.log();
+    assert!(!log.contains("first-password") && !log.contains("rotated-password"));
+    // Rotated back: the replica recovers by itself.
+    rotate("rotated-password", "first-password").await;
+    assert!(recovery_time(app).await < RECOVERY);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

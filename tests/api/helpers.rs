@@ -285,7 +285,11 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub async fn start(engine: Engine, extra: &[(&str, &str)]) -> Self {
-        let url = fresh_database(engine).await;
+        Self::start_on(&fresh_database(engine).await, extra).await
+    }
+
+    /// The binary on the database at `url`.
+    pub async fn start_on(url: &str, extra: &[(&str, &str)]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -303,7 +307,7 @@ impl ServerProcess {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOST", "127.0.0.1")
             .env("PORT", port.to_string())
-            .env("DATABASE_URL", &url)
+            .env("DATABASE_URL", url)
             .env("DATA_DIR", &data_dir)
             .env("JWT_SECRET", JWT_SECRET)
             .env("LOG_LEVEL", "warn")

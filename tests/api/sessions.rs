@@ -15,7 +15,25 @@ engine_tests!(
     revoke_all_ends_every_session,
     writes_by_a_token_revoked_meanwhile_are_refused,
     stale_tokens_on_public_routes_read_as_anonymous_with_a_hint,
+    signing_in_past_a_hundred_sessions_ends_the_oldest,
 );
+
+/// Successful sign-ins are not rate-limited, so the sessions one user holds are capped at 100:
+/// the 101st sign-in ends the oldest session.
+async fn signing_in_past_a_hundred_sessions_ends_the_oldest(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let mut tokens = vec![app.register("many").await];
+    for _ in 0..102 {
+        tokens.push(app.login("many").await);
+    }
+    for old in &tokens[..3] {
+        let (status, body) = app.get("/api/user", Some(old)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    for live in &tokens[3..] {
+        assert_eq!(app.get("/api/user", Some(live)).await.0, StatusCode::OK);
+    }
+}
 
 fn claims(token: &str) -> Value {
     let mut validation = jsonwebtoken::Validation::default();
