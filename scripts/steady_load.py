@@ -48,11 +48,16 @@ def connect():
 
 setup = connect()  # one connection for the set-up calls, before any restart
 uid = str(time.time_ns())
-email = f"load{uid}@example.com"
 status, raw = call(setup, "POST", "/api/users", body={"user": {
-    "username": "load" + uid, "email": email, "password": "password123"}})
+    "username": "load" + uid, "email": f"load{uid}@example.com", "password": "password123"}})
 assert status == 201, (status, raw)
 token = json.loads(raw)["user"]["token"]
+# The sign-ins of the mix are another user's: each one starts a session, and past 100 a user's
+# oldest session (the one whose token the load uses) would end.
+email = f"signin{uid}@example.com"
+status, raw = call(setup, "POST", "/api/users", body={"user": {
+    "username": "signin" + uid, "email": email, "password": "password123"}})
+assert status == 201, (status, raw)
 status, raw = call(setup, "POST", "/api/articles", token, {"article": {
     "title": "Load " + uid, "description": "d", "body": "b", "tagList": ["load"]}})
 assert status == 201, (status, raw)
