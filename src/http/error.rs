@@ -126,10 +126,13 @@ impl ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
+            // Protocol: a connection that broke mid-handshake or mid-message (seen while
+            // PostgreSQL restarts behind a proxy: "unexpected response from SSLRequest").
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
             | sqlx::Error::WorkerCrashed => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::database_away()
