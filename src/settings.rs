@@ -53,6 +53,10 @@ pub struct Settings {
     /// `Strict-Transport-Security` max-age, when quill is served over TLS (behind a TLS load
     /// balancer); `None` sends no HSTS header, which would be wrong over plain HTTP.
     pub hsts_max_age: Option<Duration>,
+    /// Where readers reach the site (`PUBLIC_URL`): absolute links in
+    /// feeds, sitemaps and upload URLs are built from it, never from a request's `Host` header,
+    /// which a client chooses.
+    pub public_url: url::Url,
     pub limits: AbuseLimits,
     pub transport: TransportLimits,
 }
@@ -212,6 +216,7 @@ impl Settings {
         };
         let production = environment == Environment::Production;
 
+        let port = src.parse("PORT", 8080, "a TCP port, 0 to 65535")?;
         let data_dir = PathBuf::from(src.get("DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database = DatabaseSettings {
             url: database_url(src, &data_dir)?,
@@ -277,7 +282,7 @@ impl Settings {
         Ok(Self {
             environment,
             host: src.get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
-            port: src.parse("PORT", 8080, "a TCP port, 0 to 65535")?,
+            port,
             data_dir,
             database,
             jwt,
@@ -294,6 +299,7 @@ impl Settings {
                 0 => None,
                 secs => Some(Duration::from_secs(secs)),
             },
+            public_url: public_url(src, port)?,
             limits: AbuseLimits {
                 window: src.timeout("RATE_LIMIT_WINDOW_SECS", 900)?,
                 login_failures_per_account: src.parse(
@@ -387,6 +393,7 @@ impl Settings {
                 "HSTS_MAX_AGE_SECS={}",
                 self.hsts_max_age.map_or(0, |d| d.as_secs())
             ),
+            format!("PUBLIC_URL={}", self.public_url.as_str().trim_end_matches('/')),
             format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
             format!(
                 "LOGIN_FAILURES_PER_ACCOUNT={}",
@@ -454,6 +461,29 @@ fn read_dot_env(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
         Err(e) if e.not_found() => Ok(Vec::new()),
         Err(e) => Err(unreadable(e)),
     }
+}
+
+/// `PUBLIC_URL`: an absolute http(s) URL with no query or fragment; by default the local
+/// server, which is right for a developer and wrong behind any load balancer.
+fn public_url(src: &Source, port: u16) -> Result<url::Url, ConfigError> {
+    let raw = src
+        .get("PUBLIC_URL")
+        .unwrap_or_else(|| format!("http://localhost:{port}"));
+    let invalid = || {
+        ConfigError::new(format!(
+            "PUBLIC_URL={raw} is not valid: expected the site's absolute http(s) address, \
+             e.g. https://blog.example.com"
+        ))
+    };
+    let url = url::Url::parse(raw.trim_end_matches('/')).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host().is_none()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(invalid());
+    }
+    Ok(url)
 }
 
 /// `TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges (`10.0.0.0/8`, `127.0.0.1`).
@@ -670,6 +700,18 @@ mod tests {
                 .starts_with("SIGNUPS_PER_ADDRESS=-1 is not valid"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_local_server_and_must_be_absolute() {
+        let s = load(&[("PORT", "9000")]).unwrap();
+        assert_eq!(s.public_url.as_str(), "http://localhost:9000/");
+        let s = load(&[("PUBLIC_URL", "https://blog.example.com/")]).unwrap();
+        assert_eq!(s.public_url.as_str(), "https://blog.example.com/");
+        for bad in ["blog.example.com", "ftp://example.com", "https://x.com/?a=1"] {
+            let err = load(&[("PUBLIC_URL", bad)]).unwrap_err();
+            assert!(err.to_string().starts_with("PUBLIC_URL="), "{err}");
+        }
     }
 
     #[test]

@@ -35,6 +35,7 @@ impl Application {
             keys: Arc::new(TokenKeys::new(&secret)),
             session_lifetime: settings.jwt.session_lifetime,
             limits: Arc::new(settings.limits.clone()),
+            public_url: settings.public_url.as_str().trim_end_matches('/').into(),
             hasher: PasswordHasher::new(),
             health: Arc::new(Health::default()),
             metrics: crate::telemetry::metrics(),

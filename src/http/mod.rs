@@ -49,6 +49,8 @@ pub struct AppState {
     /// How long a sign-in lasts (`JWT_TTL_HOURS`).
     pub session_lifetime: std::time::Duration,
     pub limits: Arc<AbuseLimits>,
+    /// `PUBLIC_URL` without its trailing slash: absolute links are this plus a path.
+    pub public_url: Arc<str>,
 }
 
 /// What readiness depends on besides a live database, and whether the database is known to be
