@@ -1,4 +1,4 @@
-//! The commands besides `serve` and `seed`: `migrate`, `config`, `doctor` and `healthcheck`.
+//! The commands besides `serve`, `seed`, `export` and `import`: `migrate`, `config`, `doctor` and `healthcheck`.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -23,6 +23,8 @@ Commands:
   healthcheck   Exit 0 if the local server is alive (for container health checks)
   seed          Fill an empty database with demo data, in bulk:
                   quill seed [--users 200] [--articles 2000]
+  export FILE   Write the whole site to FILE (JSON Lines), to move it to another database
+  import FILE   Load a file written by `quill export` into an empty database
   help          Print this help
 
 Settings come from environment variables (and ./.env); see README.md.";

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use quill::settings::Settings;
-use quill::{cli, seed, startup, telemetry};
+use quill::{cli, seed, startup, telemetry, transfer};
 
 /// Requests allocate many short-lived strings and rows across threads; mimalloc serves that
 /// pattern with less CPU than the system allocator (measured in the README's Performance section).
@@ -19,7 +19,8 @@ fn main() -> ExitCode {
             println!("quill {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        "serve" | "migrate" | "config" | "doctor" | "healthcheck" | "seed" => {}
+        "serve" | "migrate" | "config" | "doctor" | "healthcheck" | "seed" | "export"
+        | "import" => {}
         other => {
             eprintln!("quill: unknown command `{other}`\n\n{}", cli::USAGE);
             return ExitCode::from(2);
@@ -72,6 +73,19 @@ fn main() -> ExitCode {
                         eprintln!("quill seed: {e}");
                         return ExitCode::from(2);
                     }
+                }
+            }
+            "export" | "import" => {
+                let args: Vec<String> = std::env::args().skip(2).collect();
+                let [file] = args.as_slice() else {
+                    eprintln!("quill {command}: give one FILE, e.g. `quill {command} site.jsonl`");
+                    return ExitCode::from(2);
+                };
+                let path = std::path::Path::new(file);
+                if command == "export" {
+                    transfer::export(&settings, path).await
+                } else {
+                    transfer::import(&settings, path).await
                 }
             }
             "doctor" => {

@@ -1,12 +1,12 @@
 //! `quill seed`: a site's worth of demo data, written in bulk (not through the API) into an
 //! empty database: users who follow each other, Markdown articles with tags from a skewed
-//! distribution (a few tags and authors are very popular, most are not), favorites, comments and
-//! followed tags. Deterministic: the same sizes give the same site. Rows go through the same
+//! distribution (a few tags and authors are very popular, most are not), in English and Korean,
+//! with headings, lists, quotes, code and images; favorites, claps, bookmarks, comment threads
+//! and followed tags. Deterministic: the same sizes give the same site. Rows go through the same
 //! triggers as the API's writes, so every kept count is exact.
 
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::mpsc;
@@ -14,9 +14,11 @@ use tokio::sync::mpsc;
 use crate::auth::PasswordHasher;
 use crate::domain::article::slugify;
 use crate::domain::markdown::{render_article, render_comment};
+use crate::progress::Progress;
 use crate::settings::Settings;
 use crate::storage::Db;
 use crate::storage::bulk::{ROWS_PER_STATEMENT, Value};
+use crate::storage::transfer::{self, Table};
 
 /// Every demo user signs in with this password.
 pub const DEMO_PASSWORD: &str = "password123";
@@ -125,6 +127,63 @@ const NAMES: &[&str] = &[
     "mina", "noor", "omar", "pia", "quinn", "rosa", "sami", "tara", "uma", "vic", "wen", "yuki",
 ];
 
+/// Korean words and particles: about one article in four (and its comments) is in Korean, as on a
+/// site whose search and slugs must handle more than ASCII.
+const KO_WORDS: &[&str] = &[
+    "개발",
+    "데이터베이스",
+    "여행",
+    "커피",
+    "음악",
+    "서울",
+    "부산",
+    "요리",
+    "건강",
+    "독서",
+    "영화",
+    "사진",
+    "기록",
+    "습관",
+    "글쓰기",
+    "디자인",
+    "팀",
+    "제품",
+    "바다",
+    "산",
+    "기억",
+    "배움",
+    "코드",
+    "시스템",
+    "보안",
+    "운동",
+    "수면",
+    "도시",
+    "예술",
+    "과학",
+];
+const KO_FILLER: &[&str] = &[
+    "오늘",
+    "우리는",
+    "나는",
+    "다시",
+    "천천히",
+    "조용한",
+    "작은",
+    "새로운",
+    "오래된",
+    "좋은",
+    "이야기를",
+    "배웠다",
+    "만들었다",
+    "생각했다",
+    "기록했다",
+    "그리고",
+    "하지만",
+    "그래서",
+    "매일",
+    "함께",
+];
+
 /// Draws indexes `0..n` with probability falling as 1/(rank+1)^s (Zipf): a few are drawn very
 /// often, most rarely, as tags and authors are on a real site.
 struct Zipf {
@@ -159,13 +218,30 @@ fn tag_name(k: usize) -> String {
         .map_or_else(|| format!("topic-{k}"), |w| (*w).to_string())
 }
 
-fn sentence(rng: &mut StdRng, words: usize) -> String {
+/// The language of an article and its comments.
+#[derive(Clone, Copy)]
+enum Lang {
+    English,
+    Korean,
+}
+
+impl Lang {
+    fn pools(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Lang::English => (WORDS, FILLER),
+            Lang::Korean => (KO_WORDS, KO_FILLER),
+        }
+    }
+}
+
+fn sentence(rng: &mut StdRng, lang: Lang, words: usize) -> String {
+    let (topical, filler) = lang.pools();
     let mut s = String::new();
     for i in 0..words {
         if i > 0 {
             s.push(' ');
         }
-        let pool = if rng.gen_ratio(1, 6) { WORDS } else { FILLER };
+        let pool = if rng.gen_ratio(1, 6) { topical } else { filler };
         s.push_str(pool[rng.gen_range(0..pool.len())]);
     }
     let mut chars = s.chars();
@@ -173,29 +249,64 @@ fn sentence(rng: &mut StdRng, words: usize) -> String {
     format!("{}{}.", first.unwrap_or_default(), chars.as_str())
 }
 
-fn markdown_body(rng: &mut StdRng) -> String {
+const CODE_SAMPLES: &[(&str, &str)] = &[
+    (
+        "rust",
+        "fn main() {\n    let words = [\"quiet\", \"honest\"];\n    println!(\"{}\", words.join(\" \"));\n}",
+    ),
+    (
+        "sql",
+        "SELECT title, published_at\n  FROM articles\n WHERE status = 'published'\n ORDER BY published_at DESC\n LIMIT 20;",
+    ),
+    (
+        "python",
+        "def mean(xs):\n    return sum(xs) / len(xs) if xs else 0.0",
+    ),
+];
+
+/// A Markdown body: paragraphs, and now and then a heading, a list, a quote, a code block or an
+/// image, as real stories have.
+fn markdown_body(rng: &mut StdRng, lang: Lang, id: i64) -> String {
+    let (topical, _) = lang.pools();
     let mut body = String::new();
     for p in 0..rng.gen_range(2..6) {
         if p == 1 && rng.gen_ratio(1, 3) {
             body.push_str("## ");
-            body.push_str(&sentence(rng, 4));
+            body.push_str(&sentence(rng, lang, 4));
             body.push_str("\n\n");
         }
         for _ in 0..rng.gen_range(2..5) {
             let words = rng.gen_range(6..16);
-            body.push_str(&sentence(rng, words));
+            body.push_str(&sentence(rng, lang, words));
             body.push(' ');
         }
         body.push_str("\n\n");
-        if rng.gen_ratio(1, 5) {
-            for _ in 0..3 {
-                body.push_str("- **");
-                body.push_str(WORDS[rng.gen_range(0..WORDS.len())]);
-                body.push_str("**: ");
-                body.push_str(&sentence(rng, 5));
+        match rng.gen_range(0..12) {
+            0 | 1 => {
+                for n in 1..=3 {
+                    let item = sentence(rng, lang, 5);
+                    let word = topical[rng.gen_range(0..topical.len())];
+                    body.push_str(&format!("{n}. **{word}**: {item}\n"));
+                }
                 body.push('\n');
             }
-            body.push('\n');
+            2 => {
+                body.push_str("> ");
+                body.push_str(&sentence(rng, lang, 9));
+                body.push_str("\n\n");
+            }
+            3 => {
+                let (language, code) = CODE_SAMPLES[rng.gen_range(0..CODE_SAMPLES.len())];
+                body.push_str(&format!("```{language}\n{code}\n```\n\n"));
+            }
+            4 => {
+                let caption = sentence(rng, lang, 3);
+                body.push_str(&format!(
+                    "![{}](https://picsum.photos/seed/quill-{id}-{p}/1200/630)\n\n",
+                    caption.trim_end_matches('.')
+                ));
+            }
+            _ => {}
         }
     }
     body
@@ -217,24 +328,54 @@ fn int(i: i64) -> Value {
     Value::Int(Some(i))
 }
 
-/// One round of articles and what hangs off them, as rows.
-#[derive(Default)]
+/// One round of articles and what hangs off them, as rows in the column order of each table's
+/// [`transfer`] description, in the order they load.
 struct Batch {
-    articles: Vec<Vec<Value>>,
-    bodies: Vec<Vec<Value>>,
-    article_tags: Vec<Vec<Value>>,
-    favorites: Vec<Vec<Value>>,
-    comments: Vec<Vec<Value>>,
+    tables: [(&'static Table, Vec<Vec<Value>>); 7],
 }
 
 impl Batch {
-    fn rows(&self) -> usize {
-        self.articles.len()
-            + self.bodies.len()
-            + self.article_tags.len()
-            + self.favorites.len()
-            + self.comments.len()
+    fn new() -> Self {
+        Self {
+            tables: [
+                &transfer::ARTICLES,
+                &transfer::ARTICLE_BODIES,
+                &transfer::ARTICLE_TAGS,
+                &transfer::FAVORITES,
+                &transfer::CLAPS,
+                &transfer::BOOKMARKS,
+                &transfer::COMMENTS,
+            ]
+            .map(|t| (t, Vec::new())),
+        }
     }
+
+    fn push(&mut self, table: &Table, row: Vec<Value>) {
+        debug_assert_eq!(row.len(), table.columns.len(), "{}", table.name);
+        let slot = self
+            .tables
+            .iter_mut()
+            .find(|(t, _)| t.name == table.name)
+            .expect("every seeded table has a slot");
+        slot.1.push(row);
+    }
+
+    fn rows(&self) -> usize {
+        self.tables.iter().map(|(_, rows)| rows.len()).sum()
+    }
+
+    fn articles(&self) -> usize {
+        self.tables[0].1.len()
+    }
+}
+
+/// Fewer than `up_to` distinct users drawn at random.
+fn distinct_users(rng: &mut StdRng, size: SeedSize, up_to: usize) -> Vec<i64> {
+    let n = rng.gen_range(0..up_to);
+    let mut ids: Vec<i64> = (0..n).map(|_| rng.gen_range(1..=size.users)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Articles `first..first + count`; article `j` has id `j + 1`, comments ids follow on from
@@ -243,14 +384,20 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
     let mut rng = StdRng::seed_from_u64(first as u64);
     let authors = Zipf::new(size.users as usize, 0.9);
     let tags = Zipf::new(TAG_COUNT, 1.1);
-    let mut batch = Batch::default();
+    let mut batch = Batch::new();
     for j in first..first + count {
         let id = j + 1;
+        let lang = if rng.gen_ratio(1, 4) {
+            Lang::Korean
+        } else {
+            Lang::English
+        };
+        let (topical, _) = lang.pools();
         let title = format!(
-            "{} {} of {}",
-            sentence(&mut rng, 2).trim_end_matches('.'),
-            WORDS[rng.gen_range(0..WORDS.len())],
-            WORDS[rng.gen_range(0..WORDS.len())]
+            "{} {} {}",
+            sentence(&mut rng, lang, 2).trim_end_matches('.'),
+            topical[rng.gen_range(0..topical.len())],
+            topical[rng.gen_range(0..topical.len())]
         );
         let status = match j % 50 {
             0 => "draft",
@@ -264,81 +411,90 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
         tag_ids.sort_unstable();
         tag_ids.dedup();
         let tag_list: Vec<String> = tag_ids.iter().map(|&t| tag_name(t)).collect();
-        let body = markdown_body(&mut rng);
+        let body = markdown_body(&mut rng, lang, id);
         let rendered = render_article(&body);
         let published = i64::from(status == "published");
         let published_at = Value::Text((status == "published").then(|| created.clone()));
-        batch.articles.push(vec![
-            int(id),
-            text(format!("{}-{id}", slugify(&title))),
-            int(authors.draw(&mut rng) as i64 + 1),
-            text(title),
-            text(sentence(&mut rng, 10)),
-            text(serde_json::to_string(&tag_list).expect("strings serialize")),
-            text(status),
-            published_at.clone(),
-            int(rendered.reading_time_minutes),
-            text(created.clone()),
-            text(created.clone()),
-        ]);
-        batch
-            .bodies
-            .push(vec![int(id), text(body), text(rendered.html)]);
-        for t in tag_ids {
-            batch.article_tags.push(vec![
+        batch.push(
+            &transfer::ARTICLES,
+            vec![
                 int(id),
-                int(t as i64 + 1),
-                int(published),
+                text(format!("{}-{id}", slugify(&title))),
+                int(authors.draw(&mut rng) as i64 + 1),
+                text(title),
+                text(sentence(&mut rng, lang, 10)),
+                text(serde_json::to_string(&tag_list).expect("strings serialize")),
+                text(status),
                 published_at.clone(),
-            ]);
+                int(rendered.reading_time_minutes),
+                text(created.clone()),
+                text(created.clone()),
+            ],
+        );
+        batch.push(
+            &transfer::ARTICLE_BODIES,
+            vec![int(id), text(body), text(rendered.html)],
+        );
+        for t in tag_ids {
+            batch.push(
+                &transfer::ARTICLE_TAGS,
+                vec![
+                    int(id),
+                    int(t as i64 + 1),
+                    int(published),
+                    published_at.clone(),
+                ],
+            );
         }
-        // Popular articles (low Zipf rank among their peers) collect more favorites.
-        let fans = if status == "draft" {
-            0
-        } else {
-            rng.gen_range(0..5)
-        };
-        let mut fan_ids: Vec<i64> = (0..fans).map(|_| rng.gen_range(1..=size.users)).collect();
-        fan_ids.sort_unstable();
-        fan_ids.dedup();
-        for fan in fan_ids {
-            batch
-                .favorites
-                .push(vec![int(fan), int(id), int(published)]);
+        // Only the author sees a draft: nobody else reacts to it.
+        if status == "draft" {
+            continue;
         }
-        for _ in 0..if status == "draft" {
-            0
-        } else {
-            rng.gen_range(0..3)
-        } {
-            let body = sentence(&mut rng, 12);
+        for fan in distinct_users(&mut rng, size, 5) {
+            batch.push(
+                &transfer::FAVORITES,
+                vec![int(fan), int(id), int(published)],
+            );
+        }
+        for fan in distinct_users(&mut rng, size, 6) {
+            let claps = if rng.gen_ratio(1, 4) {
+                rng.gen_range(10..=50)
+            } else {
+                rng.gen_range(1..10)
+            };
+            batch.push(&transfer::CLAPS, vec![int(fan), int(id), int(claps)]);
+        }
+        for reader in distinct_users(&mut rng, size, 3) {
+            batch.push(
+                &transfer::BOOKMARKS,
+                vec![int(reader), int(id), text(created.clone())],
+            );
+        }
+        // A thread: some comments answer an earlier one on the same article.
+        let thread_start = *first_comment;
+        for _ in 0..rng.gen_range(0..4) {
+            let parent = (*first_comment > thread_start && rng.gen_ratio(1, 3))
+                .then(|| rng.gen_range(thread_start..*first_comment));
+            let body = sentence(&mut rng, lang, 12);
             let html = render_comment(&body);
-            batch.comments.push(vec![
-                int(*first_comment),
-                int(id),
-                int(rng.gen_range(1..=size.users)),
-                text(body),
-                text(html),
-                text(created.clone()),
-                text(created.clone()),
-            ]);
+            batch.push(
+                &transfer::COMMENTS,
+                vec![
+                    int(*first_comment),
+                    int(id),
+                    int(rng.gen_range(1..=size.users)),
+                    Value::Int(parent),
+                    text(body),
+                    text(html),
+                    text(created.clone()),
+                    text(created.clone()),
+                    Value::Text(None),
+                ],
+            );
             *first_comment += 1;
         }
     }
     batch
-}
-
-fn progress(total: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:>9} [{bar:30}] {human_pos}/{human_len} {per_sec} eta {eta}",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> "),
-    );
-    bar.set_message(what.to_string());
-    bar
 }
 
 /// `quill seed --users N --articles N`: refuses a database that already has users.
@@ -381,7 +537,7 @@ async fn write_people(db: &Db, size: SeedSize, hash: &str) -> anyhow::Result<()>
     let mut rng = StdRng::seed_from_u64(7);
     let popular = Zipf::new(size.users as usize, 0.9);
     let tags = Zipf::new(TAG_COUNT, 1.1);
-    let bar = progress(size.users as u64, "users");
+    let mut bar = Progress::new("users", Some(size.users as u64));
     // Followees may come later in id order: follows are written once every user is.
     let mut follows = Vec::new();
     let mut tag_follows = Vec::new();
@@ -397,8 +553,12 @@ async fn write_people(db: &Db, size: SeedSize, hash: &str) -> anyhow::Result<()>
                 text(username.clone()),
                 text(format!("{username}@example.com")),
                 text(hash),
-                Value::Text(rng.gen_ratio(1, 3).then(|| sentence(&mut rng, 8))),
+                Value::Text(
+                    rng.gen_ratio(1, 3)
+                        .then(|| sentence(&mut rng, Lang::English, 8)),
+                ),
                 Value::Text(None),
+                int(0),
                 text(created.clone()),
                 text(created),
             ]);
@@ -420,43 +580,27 @@ async fn write_people(db: &Db, size: SeedSize, hash: &str) -> anyhow::Result<()>
                     .map(|t| vec![int(id), int(t as i64 + 1)]),
             );
         }
-        db.insert_rows(
-            "users",
-            &[
-                "id",
-                "username",
-                "email",
-                "password_hash",
-                "bio",
-                "image",
-                "created_at",
-                "updated_at",
-            ],
-            &users,
-        )
-        .await?;
+        db.load_rows(&transfer::USERS, users).await?;
         bar.inc((last - first) as u64);
     }
     bar.finish();
-    let bar = progress(follows.len() as u64, "follows");
+    let mut bar = Progress::new("follows", Some(follows.len() as u64));
     for chunk in follows.chunks(10 * ROWS_PER_STATEMENT) {
-        db.insert_rows("follows", &["follower_id", "followee_id"], chunk)
-            .await?;
+        db.load_rows(&transfer::FOLLOWS, chunk.to_vec()).await?;
         bar.inc(chunk.len() as u64);
     }
     bar.finish();
     let tag_rows: Vec<Vec<Value>> = (0..TAG_COUNT)
         .map(|t| vec![int(t as i64 + 1), text(tag_name(t))])
         .collect();
-    db.insert_rows("tags", &["id", "name"], &tag_rows).await?;
+    db.load_rows(&transfer::TAGS, tag_rows).await?;
     for chunk in tag_follows.chunks(10 * ROWS_PER_STATEMENT) {
-        db.insert_rows("tag_follows", &["user_id", "tag_id"], chunk)
-            .await?;
+        db.load_rows(&transfer::TAG_FOLLOWS, chunk.to_vec()).await?;
     }
     Ok(())
 }
 
-/// Articles with their bodies, tags, favorites and comments: each round is generated (and its
+/// Articles with their bodies, tags, favorites, claps, bookmarks and comments: each round is generated (and its
 /// Markdown rendered) on a thread of its own while the round before it is written.
 async fn write_articles(db: &Db, size: SeedSize) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Batch>(2);
@@ -470,63 +614,17 @@ async fn write_articles(db: &Db, size: SeedSize) -> anyhow::Result<()> {
             }
         }
     });
-    let bar = progress(size.articles as u64, "articles");
+    let mut bar = Progress::new("articles", Some(size.articles as u64));
     let mut rows = 0;
     while let Some(batch) = rx.recv().await {
-        db.insert_rows(
-            "articles",
-            &[
-                "id",
-                "slug",
-                "author_id",
-                "title",
-                "description",
-                "tag_list",
-                "status",
-                "published_at",
-                "reading_time_minutes",
-                "created_at",
-                "updated_at",
-            ],
-            &batch.articles,
-        )
-        .await?;
-        db.insert_rows(
-            "article_bodies",
-            &["article_id", "body", "body_html"],
-            &batch.bodies,
-        )
-        .await?;
-        db.insert_rows(
-            "article_tags",
-            &["article_id", "tag_id", "published", "published_at"],
-            &batch.article_tags,
-        )
-        .await?;
-        db.insert_rows(
-            "favorites",
-            &["user_id", "article_id", "published"],
-            &batch.favorites,
-        )
-        .await?;
-        db.insert_rows(
-            "comments",
-            &[
-                "id",
-                "article_id",
-                "author_id",
-                "body",
-                "body_html",
-                "created_at",
-                "updated_at",
-            ],
-            &batch.comments,
-        )
-        .await?;
         rows += batch.rows();
-        bar.inc(batch.articles.len() as u64);
+        bar.inc(batch.articles() as u64);
+        for (table, table_rows) in batch.tables {
+            db.load_rows(table, table_rows).await?;
+        }
     }
     generator.await?;
-    bar.finish_with_message(format!("{rows} rows"));
+    bar.finish();
+    eprintln!("wrote {rows} rows of articles and what hangs off them");
     Ok(())
 }

@@ -15,6 +15,7 @@ mod rendering;
 mod search;
 mod sessions;
 pub mod tags;
+pub mod transfer;
 pub mod users;
 
 use std::path::Path;

@@ -1,23 +1,11 @@
 //! The binary's commands besides `serve`, run as a user would run them.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::engine_tests;
-use crate::helpers::{Engine, JWT_SECRET, fresh_database, postgres_server, settings, spawn_with};
-
-fn quill(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let data_dir =
-        std::env::temp_dir().join(format!("quill-cmd-{}", uuid::Uuid::new_v4().simple()));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quill"));
-    cmd.args(args)
-        .env_clear()
-        .env("DATA_DIR", &data_dir)
-        .current_dir(std::env::temp_dir());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the quill binary runs")
-}
+use crate::helpers::{
+    Engine, JWT_SECRET, fresh_database, postgres_server, quill, settings, spawn_with,
+};
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

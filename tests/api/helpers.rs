@@ -57,6 +57,21 @@ pub async fn create_postgres_database(server: &str, name: &str) {
         .unwrap();
 }
 
+/// Runs the quill binary with only `env` (and a data directory of its own) set, as a user would.
+pub fn quill(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let data_dir =
+        std::env::temp_dir().join(format!("quill-cmd-{}", uuid::Uuid::new_v4().simple()));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_quill"));
+    cmd.args(args)
+        .env_clear()
+        .env("DATA_DIR", &data_dir)
+        .current_dir(std::env::temp_dir());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the quill binary runs")
+}
+
 /// Settings as the tests want them, with `extra` variables on top.
 pub fn settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
     let data_dir =

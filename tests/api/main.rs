@@ -25,5 +25,6 @@ mod sessions;
 mod shutdown;
 mod tags;
 mod threads;
+mod transfer;
 mod transport;
 mod users;

@@ -1,0 +1,338 @@
+//! `quill export` and `quill import`: a site moves to an empty database of the other engine and
+//! answers every request as before.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::engine_tests;
+use crate::helpers::{
+    Engine, TestApp, fresh_database, postgres_server, quill, settings, spawn_with,
+};
+
+engine_tests!(
+    a_site_moves_to_the_other_engine_with_nothing_lost,
+    import_refuses_a_site_that_is_not_empty,
+    import_refuses_unknown_versions_and_cut_files,
+    every_table_is_exported_or_said_not_to_be
+);
+
+const PASSWORD: &str = "password123";
+const USERS: [&str; 3] = ["ada", "ben", "cleo"];
+
+/// Where a site on `engine` moves: PostgreSQL and SQLite move to each other; without a
+/// PostgreSQL server, SQLite moves to SQLite.
+fn other(engine: Engine) -> Engine {
+    match (engine, postgres_server()) {
+        (Engine::Sqlite, Some(_)) => Engine::Postgres,
+        _ => Engine::Sqlite,
+    }
+}
+
+fn env(url: &str) -> [(&str, &str); 2] {
+    [
+        ("DATABASE_URL", url),
+        ("JWT_SECRET", crate::helpers::JWT_SECRET),
+    ]
+}
+
+fn run_ok(args: &[&str], url: &str) -> String {
+    let out = quill(args, &env(url));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "quill {args:?} failed: {stderr}");
+    stderr
+}
+
+fn run_failing(args: &[&str], url: &str) -> String {
+    let out = quill(args, &env(url));
+    assert!(!out.status.success(), "quill {args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn export_file() -> String {
+    std::env::temp_dir()
+        .join(format!(
+            "quill-export-{}.jsonl",
+            uuid::Uuid::new_v4().simple()
+        ))
+        .display()
+        .to_string()
+}
+
+async fn sign_in(app: &TestApp, name: &str) -> String {
+    let (status, body) = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": format!("{name}@example.com"), "password": PASSWORD}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{name} signs in: {body}");
+    body["user"]["token"].as_str().unwrap().to_string()
+}
+
+/// A small site with one of everything a user can make.
+async fn fill(app: &TestApp) {
+    for name in USERS {
+        let (status, body) = app
+            .post(
+                "/api/users",
+                None,
+                json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": PASSWORD}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let [ada, ben, cleo] = [
+        sign_in(app, "ada").await,
+        sign_in(app, "ben").await,
+        sign_in(app, "cleo").await,
+    ];
+    app.put(
+        "/api/user",
+        Some(&ada),
+        json!({"user": {"bio": "writes about rust"}}),
+    )
+    .await;
+    app.post("/api/profiles/ada/follow", Some(&ben), json!({}))
+        .await;
+    app.post("/api/profiles/ben/follow", Some(&cleo), json!({}))
+        .await;
+    app.post("/api/tags/rust/follow", Some(&cleo), json!({}))
+        .await;
+    let first = app
+        .create_article(&ada, "Ownership, gently", &["rust", "learning"])
+        .await;
+    let second = app
+        .create_article(&ben, "커피 한 잔의 기록", &["coffee"])
+        .await;
+    let third = app
+        .create_article(&ada, "Async in practice", &["rust"])
+        .await;
+    app.create_article_with(
+        &ada,
+        json!({"title": "Unfinished", "description": "d", "body": "b", "status": "draft"}),
+    )
+    .await;
+    app.create_article_with(
+        &ben,
+        json!({"title": "By link only", "description": "d", "body": "b", "status": "unlisted"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/articles/{first}/favorite"),
+        Some(&ben),
+        json!({}),
+    )
+    .await;
+    app.post(
+        &format!("/api/articles/{first}/favorite"),
+        Some(&cleo),
+        json!({}),
+    )
+    .await;
+    app.post(
+        &format!("/api/articles/{second}/favorite"),
+        Some(&ada),
+        json!({}),
+    )
+    .await;
+    app.post(
+        &format!("/api/articles/{first}/claps"),
+        Some(&cleo),
+        json!({"claps": 12}),
+    )
+    .await;
+    app.post(
+        &format!("/api/articles/{third}/bookmark"),
+        Some(&ben),
+        json!({}),
+    )
+    .await;
+    let comments = format!("/api/articles/{first}/comments");
+    let (_, top) = app
+        .post(
+            &comments,
+            Some(&ben),
+            json!({"comment": {"body": "Clear **and** kind."}}),
+        )
+        .await;
+    let top = top["comment"]["id"].clone();
+    app.post(
+        &comments,
+        Some(&ada),
+        json!({"comment": {"body": "Thank you!", "parentId": top}}),
+    )
+    .await;
+    // Deleted while it has a reply: it stays as a tombstone under its thread.
+    let (_, doomed) = app
+        .post(
+            &comments,
+            Some(&cleo),
+            json!({"comment": {"body": "First!"}}),
+        )
+        .await;
+    let doomed = doomed["comment"]["id"].clone();
+    app.post(
+        &comments,
+        Some(&ben),
+        json!({"comment": {"body": "Second.", "parentId": doomed}}),
+    )
+    .await;
+    let (status, _) = app
+        .delete(&format!("{comments}/{doomed}"), Some(&cleo))
+        .await;
+    assert!(status.is_success());
+}
+
+/// Every answer a reader or writer of the site could see, by request, without tokens.
+async fn snapshot(app: &TestApp) -> Vec<(String, Option<&'static str>, StatusCode, Value)> {
+    let mut tokens = Vec::new();
+    for name in USERS {
+        tokens.push((Some(name), Some(sign_in(app, name).await)));
+    }
+    tokens.push((None, None));
+    let (_, all) = app.get("/api/articles?limit=100", None).await;
+    let mut slugs = crate::helpers::slugs(&all);
+    for (_, token) in &tokens[..1] {
+        let (_, drafts) = app.get("/api/user/drafts", token.as_deref()).await;
+        slugs.extend(crate::helpers::slugs(&drafts));
+    }
+    slugs.push("by-link-only".into());
+    let mut paths: Vec<String> = [
+        "/api/articles",
+        "/api/articles?tag=rust",
+        "/api/articles?author=ada",
+        "/api/articles?favorited=ben",
+        "/api/articles?q=coffee",
+        "/api/articles?limit=1",
+        "/api/articles/feed",
+        "/api/user/drafts",
+        "/api/user/bookmarks",
+        "/api/user/tags",
+        "/api/tags",
+        "/api/profiles/ada",
+        "/api/profiles/ben",
+    ]
+    .map(String::from)
+    .to_vec();
+    for slug in &slugs {
+        paths.push(format!("/api/articles/{slug}"));
+        paths.push(format!("/api/articles/{slug}/comments"));
+    }
+    let mut answers = Vec::new();
+    for (who, token) in &tokens {
+        for path in &paths {
+            let (status, mut body) = app.get(path, token.as_deref()).await;
+            if let Some(user) = body.get_mut("user") {
+                user["token"] = Value::Null;
+            }
+            answers.push((path.clone(), *who, status, body));
+        }
+        let (_, mut user) = app.get("/api/user", token.as_deref()).await;
+        user["user"]["token"] = Value::Null;
+        answers.push(("/api/user".into(), *who, StatusCode::OK, user));
+    }
+    answers
+}
+
+/// A SQLite site moves to PostgreSQL (and a PostgreSQL site to SQLite): every list, article,
+/// profile, comment thread, count and feed answers the same, and users sign in with their old
+/// passwords; new writes continue after the imported ids.
+async fn a_site_moves_to_the_other_engine_with_nothing_lost(engine: Engine) {
+    let source_url = fresh_database(engine).await;
+    let source = spawn_with(settings(&source_url, &[])).await;
+    source.wait_ready().await;
+    fill(&source).await;
+    let before = snapshot(&source).await;
+    let file = export_file();
+    run_ok(&["export", &file], &source_url);
+
+    let target_url = fresh_database(other(engine)).await;
+    let stderr = run_ok(&["import", &file], &target_url);
+    assert!(stderr.contains("imported"), "{stderr}");
+    let target = spawn_with(settings(&target_url, &[])).await;
+    target.wait_ready().await;
+    let after = snapshot(&target).await;
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b, a, "{} as {:?} differs after the move", b.0, b.1);
+    }
+
+    let ada = sign_in(&target, "ada").await;
+    target
+        .create_article(&ada, "Written on the new site", &["rust"])
+        .await;
+    target.register("newcomer").await;
+    let (_, list) = target.get("/api/articles?tag=rust", None).await;
+    assert_eq!(list["articlesCount"], 3);
+    std::fs::remove_file(file).ok();
+}
+
+/// An import never mixes two sites: a database with content is refused, and left as it was.
+async fn import_refuses_a_site_that_is_not_empty(engine: Engine) {
+    let url = fresh_database(engine).await;
+    let app = spawn_with(settings(&url, &[])).await;
+    app.wait_ready().await;
+    fill(&app).await;
+    let file = export_file();
+    run_ok(&["export", &file], &url);
+    let stderr = run_failing(&["import", &file], &url);
+    assert!(
+        stderr.contains("already holds a site") && stderr.contains("DATABASE_URL"),
+        "{stderr}"
+    );
+    let (_, list) = app.get("/api/articles", None).await;
+    assert_eq!(list["articlesCount"], 3);
+    std::fs::remove_file(file).ok();
+}
+
+/// A file from a newer release, a file that is not an export and a file cut short each get one
+/// clear line, and the cut file's import says so instead of leaving a half site unnoticed.
+async fn import_refuses_unknown_versions_and_cut_files(engine: Engine) {
+    let source = fresh_database(engine).await;
+    let app = spawn_with(settings(&source, &[])).await;
+    app.wait_ready().await;
+    fill(&app).await;
+    let file = export_file();
+    run_ok(&["export", &file], &source);
+    let whole = std::fs::read_to_string(&file).unwrap();
+
+    let newer = whole.replacen("\"version\":1", "\"version\":2", 1);
+    std::fs::write(&file, newer).unwrap();
+    let stderr = run_failing(&["import", &file], &fresh_database(engine).await);
+    assert!(
+        stderr.contains("version 2; this quill reads version 1"),
+        "{stderr}"
+    );
+
+    std::fs::write(&file, "{\"users\": []}\n").unwrap();
+    let stderr = run_failing(&["import", &file], &fresh_database(engine).await);
+    assert!(stderr.contains("is not a quill export"), "{stderr}");
+
+    let cut: String = whole
+        .lines()
+        .take(whole.lines().count() - 1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&file, cut).unwrap();
+    let stderr = run_failing(&["import", &file], &fresh_database(engine).await);
+    assert!(stderr.contains("cut short"), "{stderr}");
+    std::fs::remove_file(file).ok();
+}
+
+/// A table added to the schema must be moved by export and import, or be named with the reason
+/// it is not: otherwise a site would silently lose it when it moves.
+async fn every_table_is_exported_or_said_not_to_be(engine: Engine) {
+    use quill::storage::transfer::{NOT_EXPORTED, TABLES};
+    let url = fresh_database(engine).await;
+    let db = quill::storage::Db::connect_lazy(&settings(&url, &[]).database).unwrap();
+    db.migrate().await.unwrap();
+    for table in db.table_names().await.unwrap() {
+        assert!(
+            TABLES.iter().any(|t| t.name == table)
+                || NOT_EXPORTED.iter().any(|(name, _)| *name == table),
+            "table {table} is neither exported nor in NOT_EXPORTED"
+        );
+    }
+    db.close().await;
+}
