@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             println!("quill {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        "serve" | "migrate" | "config" | "doctor" | "healthcheck" | "seed" => {}
+        "serve" | "migrate" | "config" | "doctor" | "healthcheck" | "seed" | "admin" => {}
         other => {
             eprintln!("quill: unknown command `{other}`\n\n{}", cli::USAGE);
             return ExitCode::from(2);
@@ -70,6 +70,16 @@ fn main() -> ExitCode {
                     Ok(size) => seed::seed(&settings, size).await,
                     Err(e) => {
                         eprintln!("quill seed: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            "admin" => {
+                let args: Vec<String> = std::env::args().skip(2).collect();
+                match cli::RoleChange::from_args(&args) {
+                    Ok(change) => cli::admin(&settings, change).await,
+                    Err(e) => {
+                        eprintln!("quill admin: {e}");
                         return ExitCode::from(2);
                     }
                 }

@@ -10,10 +10,11 @@ pub mod claps;
 pub mod comments;
 pub mod limits;
 pub mod lists;
+pub mod moderation;
 pub mod profiles;
 mod rendering;
 mod search;
-mod sessions;
+pub mod sessions;
 pub mod tags;
 pub mod users;
 
