@@ -38,8 +38,12 @@ async fn comment(app: &TestApp, token: &str, slug: &str, body: &str) -> i64 {
 }
 
 async fn report(app: &TestApp, token: &str, path: &str, reason: &str) -> (StatusCode, Value) {
-    app.post(&format!("{path}/report"), Some(token), json!({"reason": reason}))
-        .await
+    app.post(
+        &format!("{path}/report"),
+        Some(token),
+        json!({"reason": reason}),
+    )
+    .await
 }
 
 /// The `field` of every open report, newest first.
@@ -110,7 +114,10 @@ async fn readers_report_articles_and_comments_once_each(engine: Engine) {
     assert_eq!(status, StatusCode::CREATED, "{on_comment}");
     assert_eq!(on_comment["report"]["commentId"], id);
     assert_eq!(on_comment["report"]["excerpt"], "buy pills");
-    assert_eq!(open_reports(&app, &admin, "reason").await, [json!("spam"), json!("plagiarism")]);
+    assert_eq!(
+        open_reports(&app, &admin, "reason").await,
+        [json!("spam"), json!("plagiarism")]
+    );
 }
 
 async fn reports_need_a_reason_and_visible_content(engine: Engine) {
@@ -125,7 +132,11 @@ async fn reports_need_a_reason_and_visible_content(engine: Engine) {
         .unwrap()
         .to_string();
     let article = format!("/api/articles/{slug}");
-    for bad in [json!({}), json!({"reason": "  "}), json!({"reason": "x".repeat(1001)})] {
+    for bad in [
+        json!({}),
+        json!({"reason": "  "}),
+        json!({"reason": "x".repeat(1001)}),
+    ] {
         let (status, body) = app
             .post(&format!("{article}/report"), Some(&reader), bad.clone())
             .await;
@@ -137,7 +148,10 @@ async fn reports_need_a_reason_and_visible_content(engine: Engine) {
     let (status, body) = report(&app, &reader, &format!("{article}/comments/999"), "why").await;
     assert_eq!(
         (status, body),
-        (StatusCode::NOT_FOUND, json!({"errors": {"comment": ["not found"]}}))
+        (
+            StatusCode::NOT_FOUND,
+            json!({"errors": {"comment": ["not found"]}})
+        )
     );
     let (status, _) = app
         .post(&format!("{article}/report"), None, json!({"reason": "x"}))
@@ -193,7 +207,13 @@ async fn admins_page_open_reports_newest_first(engine: Engine) {
     loop {
         let (status, page) = app.get(&path, Some(&admin)).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        seen.extend(page["reports"].as_array().unwrap().iter().map(|r| r["id"].clone()));
+        seen.extend(
+            page["reports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].clone()),
+        );
         match page["nextCursor"].as_str() {
             Some(cursor) => path = format!("/api/admin/reports?limit=2&cursor={cursor}"),
             None => break,
@@ -214,10 +234,19 @@ async fn removed_content_leaves_its_report_resolved_and_readable(engine: Engine)
     let keep = app.create_article(&author, "Fine", &[]).await;
     let id = comment(&app, &author, &keep, "rude words").await;
     report(&app, &reader, &format!("/api/articles/{slug}"), "spam").await;
-    report(&app, &reader, &format!("/api/articles/{keep}/comments/{id}"), "rude").await;
+    report(
+        &app,
+        &reader,
+        &format!("/api/articles/{keep}/comments/{id}"),
+        "rude",
+    )
+    .await;
 
     let (status, _) = app
-        .delete(&format!("/api/admin/articles/{slug}?reason=spam%20run"), Some(&admin))
+        .delete(
+            &format!("/api/admin/articles/{slug}?reason=spam%20run"),
+            Some(&admin),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = app
@@ -256,10 +285,20 @@ async fn dismissed_reports_leave_the_content(engine: Engine) {
     let author = app.register("author").await;
     let reader = app.register("reader").await;
     let slug = app.create_article(&author, "Edgy", &[]).await;
-    let (_, filed) = report(&app, &reader, &format!("/api/articles/{slug}"), "I disagree").await;
+    let (_, filed) = report(
+        &app,
+        &reader,
+        &format!("/api/articles/{slug}"),
+        "I disagree",
+    )
+    .await;
     let id = filed["report"]["id"].as_i64().unwrap();
     let (status, body) = app
-        .post(&format!("/api/admin/reports/{id}/dismiss"), Some(&admin), json!({}))
+        .post(
+            &format!("/api/admin/reports/{id}/dismiss"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -267,11 +306,18 @@ async fn dismissed_reports_leave_the_content(engine: Engine) {
         (&json!("dismissed"), &json!("admin"))
     );
     let (status, body) = app
-        .post(&format!("/api/admin/reports/{id}/resolve"), Some(&admin), json!({}))
+        .post(
+            &format!("/api/admin/reports/{id}/resolve"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(
         (status, body),
-        (StatusCode::CONFLICT, json!({"errors": {"report": ["is already dismissed"]}}))
+        (
+            StatusCode::CONFLICT,
+            json!({"errors": {"report": ["is already dismissed"]}})
+        )
     );
     let (status, _) = app
         .post("/api/admin/reports/999/resolve", Some(&admin), json!({}))
@@ -294,13 +340,21 @@ async fn suspension_stops_tokens_and_hides_content_on_every_replica(engine: Engi
     let other = one.create_article(&reader, "Stays", &["hid"]).await;
     comment(&one, &author, &other, "author's comment").await;
     comment(&one, &reader, &other, "reader's comment").await;
-    one.post(&format!("/api/articles/{slug}/favorite"), Some(&reader), json!({}))
-        .await;
+    one.post(
+        &format!("/api/articles/{slug}/favorite"),
+        Some(&reader),
+        json!({}),
+    )
+    .await;
     one.post("/api/profiles/author/follow", Some(&reader), json!({}))
         .await;
 
     let (status, body) = one
-        .post("/api/admin/users/author/suspension?reason=spam", Some(&admin), json!({}))
+        .post(
+            "/api/admin/users/author/suspension?reason=spam",
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["account"]["suspendedAt"].is_string(), "{body}");
@@ -315,7 +369,11 @@ async fn suspension_stops_tokens_and_hides_content_on_every_replica(engine: Engi
         )
     );
     let (status, _) = two
-        .post("/api/articles", Some(&author), json!({"article": {"title": "t", "description": "d", "body": "b"}}))
+        .post(
+            "/api/articles",
+            Some(&author),
+            json!({"article": {"title": "t", "description": "d", "body": "b"}}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = two.get(&format!("/api/articles/{slug}"), None).await;
@@ -351,9 +409,14 @@ async fn suspension_stops_tokens_and_hides_content_on_every_replica(engine: Engi
         assert!(slugs(&body).contains(&slug), "{list}: {body}");
         assert_eq!(body["articlesCount"], slugs(&body).len(), "{list}: {body}");
     }
-    let (_, article) = one.get(&format!("/api/articles/{slug}"), Some(&reader)).await;
+    let (_, article) = one
+        .get(&format!("/api/articles/{slug}"), Some(&reader))
+        .await;
     assert_eq!(
-        (&article["article"]["favorited"], &article["article"]["favoritesCount"]),
+        (
+            &article["article"]["favorited"],
+            &article["article"]["favoritesCount"]
+        ),
         (&json!(true), &json!(1))
     );
     assert_eq!(
@@ -369,7 +432,10 @@ async fn suspension_is_idempotent_and_not_for_oneself(engine: Engine) {
     let (_, first) = app.post(path, Some(&admin), json!({})).await;
     let (status, again) = app.post(path, Some(&admin), json!({})).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(again["account"]["suspendedAt"], first["account"]["suspendedAt"]);
+    assert_eq!(
+        again["account"]["suspendedAt"],
+        first["account"]["suspendedAt"]
+    );
     let (status, body) = app
         .post("/api/admin/users/admin/suspension", Some(&admin), json!({}))
         .await;
@@ -381,12 +447,25 @@ async fn suspension_is_idempotent_and_not_for_oneself(engine: Engine) {
         )
     );
     let (status, _) = app
-        .post("/api/admin/users/nobody/suspension", Some(&admin), json!({}))
+        .post(
+            "/api/admin/users/nobody/suspension",
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, audit) = app.get("/api/admin/audit", Some(&admin)).await;
-    let actions: Vec<&Value> = audit["entries"].as_array().unwrap().iter().map(|e| &e["action"]).collect();
-    assert_eq!(actions, [&json!("user.suspend"), &json!("role.grant")], "one entry per change");
+    let actions: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["action"])
+        .collect();
+    assert_eq!(
+        actions,
+        [&json!("user.suspend"), &json!("role.grant")],
+        "one entry per change"
+    );
 }
 
 async fn admin_actions_are_audited_newest_first(engine: Engine) {
@@ -396,12 +475,23 @@ async fn admin_actions_are_audited_newest_first(engine: Engine) {
     let slug = app.create_article(&author, "Gone soon", &[]).await;
     let (_, filed) = report(&app, &reader, &format!("/api/articles/{slug}"), "spam").await;
     let id = filed["report"]["id"].as_i64().unwrap();
-    app.post(&format!("/api/admin/reports/{id}/resolve?reason=handled"), Some(&admin), json!({}))
-        .await;
-    app.delete(&format!("/api/admin/articles/{slug}?reason=spam"), Some(&admin))
-        .await;
-    app.post("/api/admin/users/author/suspension?reason=repeat%20spammer", Some(&admin), json!({}))
-        .await;
+    app.post(
+        &format!("/api/admin/reports/{id}/resolve?reason=handled"),
+        Some(&admin),
+        json!({}),
+    )
+    .await;
+    app.delete(
+        &format!("/api/admin/articles/{slug}?reason=spam"),
+        Some(&admin),
+    )
+    .await;
+    app.post(
+        "/api/admin/users/author/suspension?reason=repeat%20spammer",
+        Some(&admin),
+        json!({}),
+    )
+    .await;
     app.delete("/api/admin/users/author/suspension", Some(&admin))
         .await;
 
@@ -423,7 +513,10 @@ async fn admin_actions_are_audited_newest_first(engine: Engine) {
     );
     let cursor = audit["nextCursor"].as_str().unwrap();
     let (_, rest) = app
-        .get(&format!("/api/admin/audit?limit=3&cursor={cursor}"), Some(&admin))
+        .get(
+            &format!("/api/admin/audit?limit=3&cursor={cursor}"),
+            Some(&admin),
+        )
         .await;
     let entries: Vec<Value> = rest["entries"]
         .as_array()
@@ -448,7 +541,10 @@ async fn the_command_line_grants_and_revokes_admin(engine: Engine) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let out = quill_command(&["admin", "grant", "helper"], &url);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "helper is now admin\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "helper is now admin\n"
+    );
     let (status, _) = app.get("/api/admin/reports", Some(&helper)).await;
     assert_eq!(status, StatusCode::OK, "the same token gains the role");
     let out = quill_command(&["admin", "revoke", "helper"], &url);
@@ -490,9 +586,8 @@ async fn blocked_users_cannot_follow_comment_or_clap(engine: Engine) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["profile"]["blocking"], true);
 
-    let refusal = |field: &str| {
-        json!({"errors": {field: ["is not allowed: this user has blocked you"]}})
-    };
+    let refusal =
+        |field: &str| json!({"errors": {field: ["is not allowed: this user has blocked you"]}});
     let (status, body) = app
         .post("/api/profiles/writer/follow", Some(&troll), json!({}))
         .await;
@@ -506,7 +601,11 @@ async fn blocked_users_cannot_follow_comment_or_clap(engine: Engine) {
         .await;
     assert_eq!((status, body), (StatusCode::FORBIDDEN, refusal("comment")));
     let (status, body) = app
-        .post(&format!("/api/articles/{slug}/claps"), Some(&troll), json!({"claps": 1}))
+        .post(
+            &format!("/api/articles/{slug}/claps"),
+            Some(&troll),
+            json!({"claps": 1}),
+        )
         .await;
     assert_eq!((status, body), (StatusCode::FORBIDDEN, refusal("claps")));
 
@@ -517,7 +616,11 @@ async fn blocked_users_cannot_follow_comment_or_clap(engine: Engine) {
     assert_eq!(status, StatusCode::OK);
     app.delete("/api/profiles/troll/block", Some(&writer)).await;
     let (status, _) = app
-        .post(&format!("/api/articles/{slug}/claps"), Some(&troll), json!({"claps": 1}))
+        .post(
+            &format!("/api/articles/{slug}/claps"),
+            Some(&troll),
+            json!({"claps": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -531,17 +634,26 @@ async fn blocking_ends_follows_and_hides_comments_both_ways(engine: Engine) {
     for (token, body) in [(&ann, "ann says"), (&bob, "bob says"), (&cat, "cat says")] {
         comment(&app, token, &slug, body).await;
     }
-    app.post("/api/profiles/bob/follow", Some(&ann), json!({})).await;
-    app.post("/api/profiles/ann/follow", Some(&bob), json!({})).await;
+    app.post("/api/profiles/bob/follow", Some(&ann), json!({}))
+        .await;
+    app.post("/api/profiles/ann/follow", Some(&bob), json!({}))
+        .await;
 
-    app.post("/api/profiles/bob/block", Some(&ann), json!({})).await;
+    app.post("/api/profiles/bob/block", Some(&ann), json!({}))
+        .await;
     let (_, profile) = app.get("/api/profiles/bob", Some(&ann)).await;
     assert_eq!(profile["profile"]["following"], false);
     let (_, profile) = app.get("/api/profiles/ann", Some(&bob)).await;
     assert_eq!(profile["profile"]["following"], false);
 
-    assert_eq!(comment_bodies(&app, &slug, Some(&ann)).await, ["ann says", "cat says"]);
-    assert_eq!(comment_bodies(&app, &slug, Some(&bob)).await, ["bob says", "cat says"]);
+    assert_eq!(
+        comment_bodies(&app, &slug, Some(&ann)).await,
+        ["ann says", "cat says"]
+    );
+    assert_eq!(
+        comment_bodies(&app, &slug, Some(&bob)).await,
+        ["bob says", "cat says"]
+    );
     assert_eq!(
         comment_bodies(&app, &slug, Some(&cat)).await,
         ["ann says", "bob says", "cat says"]
@@ -554,14 +666,24 @@ async fn blocking_is_idempotent_and_not_for_oneself(engine: Engine) {
     let ann = app.register("ann").await;
     app.register("bob").await;
     for _ in 0..2 {
-        let (status, body) = app.post("/api/profiles/bob/block", Some(&ann), json!({})).await;
-        assert_eq!((status, &body["profile"]["blocking"]), (StatusCode::OK, &json!(true)));
+        let (status, body) = app
+            .post("/api/profiles/bob/block", Some(&ann), json!({}))
+            .await;
+        assert_eq!(
+            (status, &body["profile"]["blocking"]),
+            (StatusCode::OK, &json!(true))
+        );
     }
     for _ in 0..2 {
         let (status, body) = app.delete("/api/profiles/bob/block", Some(&ann)).await;
-        assert_eq!((status, &body["profile"]["blocking"]), (StatusCode::OK, &json!(false)));
+        assert_eq!(
+            (status, &body["profile"]["blocking"]),
+            (StatusCode::OK, &json!(false))
+        );
     }
-    let (status, body) = app.post("/api/profiles/ann/block", Some(&ann), json!({})).await;
+    let (status, body) = app
+        .post("/api/profiles/ann/block", Some(&ann), json!({}))
+        .await;
     assert_eq!(
         (status, body),
         (
@@ -569,7 +691,9 @@ async fn blocking_is_idempotent_and_not_for_oneself(engine: Engine) {
             json!({"errors": {"profile": ["can't block yourself"]}})
         )
     );
-    let (status, _) = app.post("/api/profiles/nobody/block", Some(&ann), json!({})).await;
+    let (status, _) = app
+        .post("/api/profiles/nobody/block", Some(&ann), json!({}))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = app.post("/api/profiles/bob/block", None, json!({})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
