@@ -454,10 +454,10 @@ impl Db {
         Ok(true)
     }
 
-    /// Suspends or reinstates `username`. A suspension hides the account's articles (and, by
-    /// the comment lists' filter, its comments) until it ends; the account's tokens stop
-    /// working from the next request, which reads the flag. Setting what already stands
-    /// writes nothing.
+    /// Suspends or reinstates `username`. The account's tokens stop (or start again) working
+    /// from the next request, which reads the flag; a suspension hides the account's articles
+    /// (and, by the comment lists' filter, its comments) until it ends. Setting what already
+    /// stands writes no audit entry.
     pub async fn set_suspension(
         &self,
         admin: i64,
@@ -483,14 +483,7 @@ impl Db {
         .bind(admin)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(row) = changed {
-            let id: i64 = row.try_get("id")?;
-            // Triggers move every kept count (site, author, tags, favorites) with the flag.
-            sqlx::query("UPDATE articles SET hidden = $2 WHERE author_id = $1 AND hidden <> $2")
-                .bind(id)
-                .bind(i64::from(suspend))
-                .execute(&mut *tx)
-                .await?;
+        if changed.is_some() {
             let action = if suspend {
                 "user.suspend"
             } else {
@@ -506,11 +499,39 @@ impl Db {
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(match row {
-            None => Standing::NotFound,
-            Some(row) if row.try_get::<i64, _>("id")? == admin => Standing::Yourself,
-            Some(row) => Standing::Done(standing(&row)?),
-        })
+        let Some(row) = row else {
+            return Ok(Standing::NotFound);
+        };
+        let id: i64 = row.try_get("id")?;
+        if id == admin {
+            return Ok(Standing::Yourself);
+        }
+        // Also when nothing changed: a request that failed half-way is finished by repeating it.
+        self.sync_hidden(id).await?;
+        Ok(Standing::Done(standing(&row)?))
+    }
+
+    /// Brings the hidden flag of `author`'s articles in line with the account's suspension, one
+    /// article per statement; triggers move every kept count (site, author, tags, favorites)
+    /// with each. One article per transaction locks what a status change locks, in the same
+    /// order: one transaction over all of them deadlocked on PostgreSQL with a concurrent
+    /// account deletion whose articles shared favoriters. Each statement reads the flag afresh,
+    /// so concurrent (un)suspensions converge on the last one.
+    async fn sync_hidden(&self, author: i64) -> Result<(), sqlx::Error> {
+        const SUSPENDED: &str = "(SELECT CASE WHEN u.suspended_at IS NULL THEN 0 ELSE 1 END FROM users u WHERE u.id = $1)";
+        let statement = format!(
+            "UPDATE articles SET hidden = {SUSPENDED} WHERE id = \
+             (SELECT a.id FROM articles a WHERE a.author_id = $1 AND a.hidden <> {SUSPENDED} LIMIT 1) \
+             AND hidden <> {SUSPENDED}"
+        );
+        while sqlx::query(&statement)
+            .bind(author)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            > 0
+        {}
+        Ok(())
     }
 
     /// Grants or revokes the admin role (`quill admin`); `None` if there is no such user.
