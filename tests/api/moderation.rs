@@ -376,6 +376,20 @@ async fn suspension_stops_tokens_and_hides_content_on_every_replica(engine: Engi
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = two
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "author@example.com", "password": "password123"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::FORBIDDEN,
+            json!({"errors": {"account": ["is suspended"]}})
+        )
+    );
     let (status, _) = two.get(&format!("/api/articles/{slug}"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let hidden = [
