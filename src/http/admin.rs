@@ -154,6 +154,7 @@ async fn close(
         (status = 403, description = "not an admin", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "already resolved or dismissed", body = ErrorBody),
+        (status = 422, description = "a bad `reason`", body = ErrorBody),
     ))]
 async fn resolve_report(
     State(state): State<AppState>,
@@ -173,6 +174,7 @@ async fn resolve_report(
         (status = 403, description = "not an admin", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "already resolved or dismissed", body = ErrorBody),
+        (status = 422, description = "a bad `reason`", body = ErrorBody),
     ))]
 async fn dismiss_report(
     State(state): State<AppState>,
@@ -191,6 +193,7 @@ async fn dismiss_report(
         (status = 401, body = ErrorBody),
         (status = 403, description = "not an admin", body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 422, description = "a bad `reason`", body = ErrorBody),
     ))]
 async fn remove_article(
     State(state): State<AppState>,
@@ -218,6 +221,7 @@ async fn remove_article(
         (status = 401, body = ErrorBody),
         (status = 403, description = "not an admin", body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 422, description = "a bad `reason`", body = ErrorBody),
     ))]
 async fn remove_comment(
     State(state): State<AppState>,
