@@ -78,6 +78,27 @@ BEGIN
 END
 $$;
 
+-- A suspended author's comments are hidden too: out of every comment list and commentsCount,
+-- which counts the comments neither deleted nor hidden.
+ALTER TABLE comments ADD COLUMN hidden BIGINT NOT NULL DEFAULT 0;
+CREATE OR REPLACE FUNCTION comments_count_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was INTEGER := CASE WHEN TG_OP <> 'INSERT' AND OLD.deleted_at IS NULL AND OLD.hidden = 0
+                        THEN 1 ELSE 0 END;
+    counted INTEGER := CASE WHEN TG_OP <> 'DELETE' AND NEW.deleted_at IS NULL AND NEW.hidden = 0
+                            THEN 1 ELSE 0 END;
+BEGIN
+    IF counted <> was THEN
+        UPDATE articles SET comments_count = comments_count + counted - was
+         WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.article_id ELSE NEW.article_id END;
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER comments_count_sync ON comments;
+CREATE TRIGGER comments_count_sync AFTER INSERT OR UPDATE OF deleted_at, hidden OR DELETE ON comments
+    FOR EACH ROW EXECUTE FUNCTION comments_count_sync();
+
 -- Blocks: the blocked user cannot follow the blocker or comment on or clap for their articles,
 -- and neither sees the other's comments (looked up from both sides).
 CREATE TABLE blocks (

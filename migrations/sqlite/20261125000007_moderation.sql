@@ -55,6 +55,27 @@ BEGIN
      WHERE article_id = NEW.id;
 END;
 
+-- A suspended author's comments are hidden too: out of every comment list and commentsCount.
+ALTER TABLE comments ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+DROP TRIGGER comments_count_tombstone;
+DROP TRIGGER comments_count_delete;
+CREATE TRIGGER comments_count_tombstone AFTER UPDATE OF deleted_at ON comments
+    WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL AND NEW.hidden = 0
+BEGIN
+    UPDATE articles SET comments_count = comments_count - 1 WHERE id = NEW.article_id;
+END;
+CREATE TRIGGER comments_count_delete AFTER DELETE ON comments
+    WHEN OLD.deleted_at IS NULL AND OLD.hidden = 0
+BEGIN
+    UPDATE articles SET comments_count = comments_count - 1 WHERE id = OLD.article_id;
+END;
+CREATE TRIGGER comments_count_hidden AFTER UPDATE OF hidden ON comments
+    WHEN OLD.hidden IS NOT NEW.hidden AND NEW.deleted_at IS NULL
+BEGIN
+    UPDATE articles SET comments_count = comments_count + OLD.hidden - NEW.hidden
+     WHERE id = NEW.article_id;
+END;
+
 -- Blocks: the blocked user cannot follow the blocker or comment on or clap for their articles,
 -- and neither sees the other's comments (looked up from both sides).
 CREATE TABLE blocks (

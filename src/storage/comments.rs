@@ -49,9 +49,9 @@ const COMMENT_COLUMNS: &str = "c.id, c.created_at, c.updated_at, c.body, c.body_
      CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = c.author_id) \
           THEN 1 ELSE 0 END AS following";
 
-/// Whether comment `c` is shown to the viewer `$1`: not by a suspended account, and not by
-/// someone the viewer blocked or who blocked the viewer (two lookups, one index each).
-const SHOWN: &str = "NOT EXISTS (SELECT 1 FROM users cu WHERE cu.id = c.author_id AND cu.suspended_at IS NOT NULL) \
+/// Whether comment `c` is shown to the viewer `$1`: not hidden (its author is suspended), and
+/// not by someone the viewer blocked or who blocked the viewer (two lookups, one index each).
+const SHOWN: &str = "c.hidden = 0 \
      AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.blocker_id = $1 AND bl.blocked_id = c.author_id) \
      AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.blocked_id = $1 AND bl.blocker_id = c.author_id)";
 

@@ -468,7 +468,7 @@ impl Db {
 
     /// Suspends or reinstates `username`. The account's tokens stop (or start again) working
     /// from the next request, which reads the flag; a suspension hides the account's articles
-    /// (and, by the comment lists' filter, its comments) until it ends. Setting what already
+    /// and comments until it ends. Setting what already
     /// stands writes no audit entry.
     pub async fn set_suspension(
         &self,
@@ -523,26 +523,31 @@ impl Db {
         Ok(Standing::Done(standing(&row)?))
     }
 
-    /// Brings the hidden flag of `author`'s articles in line with the account's suspension, one
-    /// article per statement; triggers move every kept count (site, author, tags, favorites)
-    /// with each. One article per transaction locks what a status change locks, in the same
-    /// order: one transaction over all of them deadlocked on PostgreSQL with a concurrent
-    /// account deletion whose articles shared favoriters. Each statement reads the flag afresh,
-    /// so concurrent (un)suspensions converge on the last one.
+    /// Brings the hidden flag of `author`'s articles and comments in line with the account's
+    /// suspension, one row per statement; triggers move every kept count (site, author, tags,
+    /// favorites, an article's comments) with each. One row per transaction locks what a status
+    /// change or a comment locks, in the same order: one transaction over all of them
+    /// deadlocked on PostgreSQL with a concurrent account deletion whose articles shared
+    /// favoriters. Each statement reads the flag afresh, so concurrent (un)suspensions converge
+    /// on the last one.
     async fn sync_hidden(&self, author: i64) -> Result<(), sqlx::Error> {
-        const SUSPENDED: &str = "(SELECT CASE WHEN u.suspended_at IS NULL THEN 0 ELSE 1 END FROM users u WHERE u.id = $1)";
-        let statement = format!(
-            "UPDATE articles SET hidden = {SUSPENDED} WHERE id = \
-             (SELECT a.id FROM articles a WHERE a.author_id = $1 AND a.hidden <> {SUSPENDED} LIMIT 1) \
-             AND hidden <> {SUSPENDED}"
-        );
-        while sqlx::query(&statement)
-            .bind(author)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            > 0
-        {}
+        const SUSPENDED: &str = "(SELECT CASE WHEN u.suspended_at IS NULL THEN 0 ELSE 1 END \
+             FROM users u WHERE u.id = $1)";
+        for table in ["articles", "comments"] {
+            let statement = format!(
+                "UPDATE {table} SET hidden = {SUSPENDED} WHERE id = \
+                 (SELECT t.id FROM {table} t WHERE t.author_id = $1 AND t.hidden <> {SUSPENDED} \
+                  LIMIT 1) \
+                 AND hidden <> {SUSPENDED}"
+            );
+            while sqlx::query(&statement)
+                .bind(author)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0
+            {}
+        }
         Ok(())
     }
 

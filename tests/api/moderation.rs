@@ -410,6 +410,8 @@ async fn suspension_stops_tokens_and_hides_content_on_every_replica(engine: Engi
         comment_bodies(&two, &other, None).await,
         ["reader's comment"]
     );
+    let (_, article) = two.get(&format!("/api/articles/{other}"), None).await;
+    assert_eq!(article["article"]["commentsCount"], 1);
 
     let (status, body) = two
         .delete("/api/admin/users/author/suspension", Some(&admin))
@@ -437,6 +439,8 @@ async fn suspension_stops_tokens_and_hides_content_on_every_replica(engine: Engi
         comment_bodies(&one, &other, None).await,
         ["author's comment", "reader's comment"]
     );
+    let (_, article) = one.get(&format!("/api/articles/{other}"), None).await;
+    assert_eq!(article["article"]["commentsCount"], 2);
 }
 
 async fn suspension_is_idempotent_and_not_for_oneself(engine: Engine) {
