@@ -1,4 +1,5 @@
-//! The commands besides `serve`, `seed`, `export` and `import`: `migrate`, `config`, `doctor` and `healthcheck`.
+//! The commands besides `serve`, `seed`, `export` and `import`: `migrate`, `config`, `doctor`,
+//! `healthcheck` and `admin`.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -8,6 +9,7 @@ use secrecy::ExposeSecret;
 use sqlx::{Connection, Row};
 
 use crate::settings::Settings;
+use crate::storage::moderation::Actor;
 use crate::storage::{Db, Engine};
 
 pub const USAGE: &str = "\
@@ -25,6 +27,9 @@ Commands:
                   quill seed [--users 200] [--articles 2000]
   export FILE   Write the whole site to FILE (JSON Lines), to move it to another database
   import FILE   Load a file written by `quill export` into an empty database
+  admin         Grant or revoke the admin role (written to the audit log):
+                  quill admin grant <username>
+                  quill admin revoke <username>
   help          Print this help
 
 Settings come from environment variables (and ./.env); see README.md.";
@@ -38,6 +43,40 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let latest = db.latest_migration();
     println!("database is migrated (latest migration {latest})");
     db.close().await;
+    Ok(())
+}
+
+/// `quill admin grant|revoke <username>`.
+pub struct RoleChange {
+    grant: bool,
+    username: String,
+}
+
+impl RoleChange {
+    pub fn from_args(args: &[String]) -> Result<Self, String> {
+        match args {
+            [verb, username] if verb == "grant" || verb == "revoke" => Ok(Self {
+                grant: verb == "grant",
+                username: username.clone(),
+            }),
+            _ => Err("usage: quill admin grant <username> | quill admin revoke <username>".into()),
+        }
+    }
+}
+
+/// `quill admin`: the way to make the first admin, audited like the API's admin actions.
+pub async fn admin(settings: &Settings, change: RoleChange) -> anyhow::Result<()> {
+    let db = Db::connect_lazy(&settings.database)?;
+    db.migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("migration failed: {e} (run `quill doctor` to diagnose)"))?;
+    let account = db
+        .set_role(Actor::CommandLine, &change.username, change.grant)
+        .await?;
+    db.close().await;
+    let account =
+        account.ok_or_else(|| anyhow::anyhow!("there is no user named {:?}", change.username))?;
+    println!("{} is now {}", account.username, account.role);
     Ok(())
 }
 

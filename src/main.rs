@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         "serve" | "migrate" | "config" | "doctor" | "healthcheck" | "seed" | "export"
-        | "import" => {}
+        | "import" | "admin" => {}
         other => {
             eprintln!("quill: unknown command `{other}`\n\n{}", cli::USAGE);
             return ExitCode::from(2);
@@ -86,6 +86,16 @@ fn main() -> ExitCode {
                     transfer::export(&settings, path).await
                 } else {
                     transfer::import(&settings, path).await
+                }
+            }
+            "admin" => {
+                let args: Vec<String> = std::env::args().skip(2).collect();
+                match cli::RoleChange::from_args(&args) {
+                    Ok(change) => cli::admin(&settings, change).await,
+                    Err(e) => {
+                        eprintln!("quill admin: {e}");
+                        return ExitCode::from(2);
+                    }
                 }
             }
             "doctor" => {

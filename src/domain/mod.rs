@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod markdown;
+pub mod moderation;
 pub mod search;
 pub mod user;
 mod validation;

@@ -11,6 +11,7 @@ use super::AppState;
 use super::articles::{ArticleBody, show};
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path};
+use super::moderation::blocked;
 use crate::domain::article::{CLAPS_MAX, claps};
 use crate::storage::claps::Clapping;
 
@@ -32,7 +33,7 @@ pub struct ClapsBody {
     responses(
         (status = 200, body = ArticleBody),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "one's own article", body = ErrorBody),
+        (status = 403, description = "one's own article, or its author blocked the reader", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, description = "not 1 to 50, or past the reader's 50", body = ErrorBody),
     ))]
@@ -51,6 +52,7 @@ async fn clap(
             "claps",
             "authors cannot clap for their own articles",
         )),
+        Clapping::Blocked => Err(blocked("claps")),
         Clapping::OverLimit { left } => Err(ApiError::invalid(
             "claps",
             format!("would pass {CLAPS_MAX} claps for this article: {left} left"),

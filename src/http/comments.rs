@@ -11,6 +11,7 @@ use super::AppState;
 use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query};
+use super::moderation::blocked;
 use super::paging::{COMMENTS, PageParams};
 use crate::domain::article::{COMMENT_MAX, comment_body};
 use crate::domain::markdown::render_comment;
@@ -75,7 +76,7 @@ fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
 
 /// A comment id from the path: a non-numeric one names no comment, so it is a 404 like any
 /// other unknown id.
-fn comment_id(raw: &str) -> Result<i64, ApiError> {
+pub(super) fn comment_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found("comment"))
 }
 
@@ -116,6 +117,7 @@ async fn list_comments(
     responses(
         (status = 201, body = CommentBody),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "the article's author blocked the commenter", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, description = "blank body, or `parentId` is not a comment on this article", body = ErrorBody),
     ))]
@@ -136,6 +138,7 @@ async fn add_comment(
             axum::Json(CommentBody { comment: *comment }),
         )),
         CommentWrite::ArticleNotFound => Err(ApiError::not_found("article")),
+        CommentWrite::Blocked => Err(blocked("comment")),
         CommentWrite::ParentNotFound => Err(ApiError::invalid(
             "parentId",
             "must be a comment on this article",

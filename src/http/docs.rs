@@ -32,6 +32,8 @@ use super::AppState;
         (name = "bookmarks", description = "The reader's reading list"),
         (name = "comments", description = "Threaded comments"),
         (name = "tags", description = "Popular and followed tags"),
+        (name = "moderation", description = "Reports and blocks"),
+        (name = "admin", description = "Admins only: reports, removals, suspensions, the audit log"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -73,7 +75,7 @@ const UNAUTHORIZED: (&str, &str, &str) = (
     "401",
     "Unauthorized",
     "The `Authorization` header is missing (where a token is required) or malformed, or its token \
-     is invalid, expired or revoked. On routes open to anonymous visitors, only a header that is \
+     is invalid, expired or revoked, or its account is suspended. On routes open to anonymous visitors, only a header that is \
      sent and bad answers this.",
 );
 const CONFLICT: (&str, &str, &str) = (

@@ -1,6 +1,7 @@
 //! Extractors: JSON and query strings that fail in our envelope, and the signed-in user.
 
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts};
+use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::{Deserialize, Deserializer};
@@ -31,8 +32,8 @@ where
 }
 
 /// The signed-in user, from `Authorization: Token <jwt>` (or `Bearer <jwt>`). Rejects with 401
-/// when the header is missing, the token is bad or expired, its session has ended, or it is
-/// older than the user's last password change.
+/// when the header is missing, the token is bad or expired, its session has ended, it is older
+/// than the user's last password change, or the account is suspended.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: i64,
@@ -40,6 +41,8 @@ pub struct AuthUser {
     pub session: SessionRef,
     /// The token epoch the token was signed under.
     pub epoch: i64,
+    /// Whether the user holds the admin role, as of this request.
+    pub admin: bool,
 }
 
 impl AuthUser {
@@ -81,16 +84,21 @@ impl AuthUser {
             TokenError::Expired => Refusal::Token("has expired"),
             TokenError::Invalid => Refusal::Token("is invalid"),
         })?;
-        match state.db.session_epoch(user_id, &claims.sid).await {
-            Ok(Some(epoch)) if epoch == claims.epoch => Ok(Self {
+        match state.db.session_user(user_id, &claims.sid).await {
+            Ok(Some(user)) if user.epoch != claims.epoch => Err(Refusal::Token("has been revoked")),
+            Ok(Some(user)) if user.suspended => {
+                Err(Refusal::Token("belongs to a suspended account"))
+            }
+            Ok(Some(user)) => Ok(Self {
                 id: user_id,
                 session: SessionRef {
                     id: claims.sid,
                     expires_at: claims.exp,
                 },
-                epoch,
+                epoch: user.epoch,
+                admin: user.admin,
             }),
-            Ok(_) => Err(Refusal::Token("has been revoked")),
+            Ok(None) => Err(Refusal::Token("has been revoked")),
             Err(e) => Err(Refusal::Failed(e.into())),
         }
     }
@@ -133,6 +141,26 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
             }
             Err(Refusal::Failed(e)) => Err(e),
         }
+    }
+}
+
+/// A signed-in admin: 401 as for [`AuthUser`], 403 for a signed-in user without the role.
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user =
+            <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        if !user.admin {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "admin",
+                "only admins may do this",
+            ));
+        }
+        Ok(Self(user))
     }
 }
 

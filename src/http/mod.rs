@@ -1,5 +1,6 @@
 //! The HTTP layer: routes, extractors, errors and the middleware around them.
 
+pub mod admin;
 pub mod articles;
 pub mod bookmarks;
 pub mod claps;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod limits;
 pub mod middleware;
+pub mod moderation;
 pub mod ops;
 pub mod paging;
 pub mod profiles;
@@ -109,6 +111,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(bookmarks::router())
         .merge(comments::router())
         .merge(tags::router())
+        .merge(moderation::router())
+        .merge(admin::router())
         .merge(ops::router())
         .split_for_parts();
     docs::CommonResponses.modify(&mut openapi);

@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Path};
+use super::moderation::blocked;
 use crate::domain::views::Profile;
 use crate::storage::profiles::ProfileRow;
 
@@ -23,7 +24,11 @@ pub struct ProfileBody {
     pub profile: Profile,
 }
 
-async fn find(state: &AppState, username: &str, viewer: Option<i64>) -> ApiResult<ProfileRow> {
+pub(super) async fn find(
+    state: &AppState,
+    username: &str,
+    viewer: Option<i64>,
+) -> ApiResult<ProfileRow> {
     state
         .db
         .profile(username, viewer)
@@ -52,6 +57,7 @@ async fn get_profile(
     responses(
         (status = 200, body = ProfileBody),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "the user blocked the follower", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, description = "following oneself", body = ErrorBody),
     ))]
@@ -63,6 +69,9 @@ async fn follow(
     let mut row = find(&state, &username, Some(user.id)).await?;
     if row.id == user.id {
         return Err(ApiError::invalid("profile", "can't follow yourself"));
+    }
+    if state.db.blocks(row.id, user.id).await? {
+        return Err(blocked("profile"));
     }
     state.db.follow(user.id, row.id).await?;
     row.profile.following = true;

@@ -138,6 +138,7 @@ async fn register(
     responses(
         (status = 200, body = UserBody),
         (status = 401, description = "unknown email or wrong password (the same answer for both)", body = ErrorBody),
+        (status = 403, description = "the account is suspended (said only to the right password)", body = ErrorBody),
         (status = 422, description = "missing fields", body = ErrorBody),
         (status = 429, description = "too many failed sign-ins to this account or from this address; see `Retry-After`", body = ErrorBody),
     ))]
@@ -161,6 +162,13 @@ async fn login(
         .await?;
     match account {
         Some(account) if verified => {
+            if state.db.is_suspended(account.id).await? {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "account",
+                    "is suspended",
+                ));
+            }
             let session = state
                 .db
                 .start_session(account.id, state.session_lifetime)

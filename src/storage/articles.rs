@@ -39,8 +39,12 @@ pub enum Owned<T> {
 const SLUG_ATTEMPTS: u32 = 8;
 
 /// Who may see an article `a`, `$1` being the viewer (NULL when anonymous): drafts only their
-/// author. Everything else opens by its link.
-pub(super) const VISIBLE: &str = "(a.status <> 'draft' OR a.author_id = $1)";
+/// author, a suspended author's (hidden) articles nobody. Everything else opens by its link.
+pub(super) const VISIBLE: &str = "(a.hidden = 0 AND (a.status <> 'draft' OR a.author_id = $1))";
+
+/// Whether an article `a` is in the public lists and counts: published, and its author not
+/// suspended. The kept totals follow the same condition (migration 20261125000007).
+pub(super) const LISTED: &str = "a.status = 'published' AND a.hidden = 0";
 
 /// The columns every article view needs, from `articles a JOIN users u` (and `article_bodies b`
 /// with the body). `$1` is the viewer's id, or NULL for an anonymous viewer, for whom the
@@ -346,7 +350,7 @@ impl Db {
     pub async fn favorite(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
         sqlx::query(&format!(
             "INSERT INTO favorites (user_id, article_id, published) \
-             SELECT $1, a.id, CASE WHEN a.status = 'published' THEN 1 ELSE 0 END FROM articles a \
+             SELECT $1, a.id, CASE WHEN {LISTED} THEN 1 ELSE 0 END FROM articles a \
              WHERE a.slug = $2 AND {VISIBLE} ON CONFLICT (user_id, article_id) DO NOTHING"
         ))
         .bind(user)

@@ -12,6 +12,8 @@ pub enum Clapping {
     NotFound,
     /// Authors do not clap for themselves.
     OwnArticle,
+    /// The article's author has blocked the reader.
+    Blocked,
     /// The request would take the reader past the limit; nothing was added.
     OverLimit {
         left: i64,
@@ -28,6 +30,9 @@ impl Db {
         };
         if target.author_id == user {
             return Ok(Clapping::OwnArticle);
+        }
+        if self.blocks(target.author_id, user).await? {
+            return Ok(Clapping::Blocked);
         }
         let added = sqlx::query(&format!(
             "INSERT INTO claps (user_id, article_id, claps) VALUES ($1, $2, $3) \

@@ -17,6 +17,8 @@ pub struct CommentText {
 pub enum CommentWrite {
     Done(Box<Comment>),
     ArticleNotFound,
+    /// The article's author has blocked the commenter.
+    Blocked,
     /// The comment answered is not a live comment on the same article.
     ParentNotFound,
 }
@@ -46,6 +48,12 @@ const COMMENT_COLUMNS: &str = "c.id, c.created_at, c.updated_at, c.body, c.body_
      c.parent_id, c.deleted_at, u.username, u.bio, u.image, \
      CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = c.author_id) \
           THEN 1 ELSE 0 END AS following";
+
+/// Whether comment `c` is shown to the viewer `$1`: not hidden (its author is suspended), and
+/// not by someone the viewer blocked or who blocked the viewer (two lookups, one index each).
+const SHOWN: &str = "c.hidden = 0 \
+     AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.blocker_id = $1 AND bl.blocked_id = c.author_id) \
+     AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.blocked_id = $1 AND bl.blocker_id = c.author_id)";
 
 /// A deleted comment kept for its replies shows neither body nor author.
 fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
@@ -95,7 +103,7 @@ impl Db {
         // from "no comments yet" (one row of NULLs); only a page past the end needs a second.
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM articles a \
-             LEFT JOIN comments c ON c.article_id = a.id \
+             LEFT JOIN comments c ON c.article_id = a.id AND {SHOWN} \
              LEFT JOIN users u ON u.id = c.author_id \
              WHERE a.slug = $2 AND {VISIBLE} ORDER BY c.id LIMIT $3 OFFSET $4"
         );
@@ -131,8 +139,9 @@ impl Db {
         comment(&row)
     }
 
-    /// Comments on an article `author` can see; a reply must answer a live comment on the same
-    /// article (checked in the insert itself, so a parent deleted meanwhile is caught too).
+    /// Comments on an article `author` can see, unless its author blocked them; a reply must
+    /// answer a live comment on the same article (both checked in the insert itself, so a parent
+    /// deleted or a block made meanwhile is caught too).
     pub async fn add_comment(
         &self,
         slug: &str,
@@ -145,6 +154,7 @@ impl Db {
              SELECT a.id, $1, $3, $4, $5, $6, $6 FROM articles a WHERE a.slug = $2 AND {VISIBLE} \
              AND ($5 IS NULL OR EXISTS (SELECT 1 FROM comments p \
                   WHERE p.id = $5 AND p.article_id = a.id AND p.deleted_at IS NULL)) \
+             AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.blocker_id = a.author_id AND bl.blocked_id = $1) \
              RETURNING id"
         ))
         .bind(author)
@@ -157,10 +167,14 @@ impl Db {
         .await;
         let row = match inserted {
             Ok(Some(row)) => row,
-            Ok(None) if parent.is_some() && self.target(slug, author).await?.is_some() => {
-                return Ok(CommentWrite::ParentNotFound);
+            Ok(None) => {
+                return Ok(match self.target(slug, author).await? {
+                    None => CommentWrite::ArticleNotFound,
+                    Some(t) if self.blocks(t.author_id, author).await? => CommentWrite::Blocked,
+                    Some(_) if parent.is_some() => CommentWrite::ParentNotFound,
+                    Some(_) => CommentWrite::ArticleNotFound,
+                });
             }
-            Ok(None) => return Ok(CommentWrite::ArticleNotFound),
             Err(e) if parent.is_some() && is_foreign_key_violation(&e) => {
                 return Ok(CommentWrite::ParentNotFound);
             }
@@ -225,8 +239,7 @@ impl Db {
         Ok(CommentChange::Done(self.comment_view(id, user).await?))
     }
 
-    /// Deletes one's own comment. One with replies stays as a tombstone so the thread holds
-    /// together; a trigger removes a tombstone once its last reply is gone, up the thread.
+    /// Deletes one's own comment (see [`remove_comment`]).
     pub async fn delete_comment(
         &self,
         slug: &str,
@@ -237,26 +250,34 @@ impl Db {
             return Ok(refused);
         }
         let mut tx = self.begin_write().await?;
-        let deleted = sqlx::query(
-            "DELETE FROM comments WHERE id = $1 AND author_id = $2 \
-             AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = $1)",
-        )
-        .bind(id)
-        .bind(user)
-        .execute(&mut *tx)
-        .await?;
-        if deleted.rows_affected() == 0 {
-            sqlx::query(
-                "UPDATE comments SET deleted_at = $3, body = '', body_html = NULL \
-                 WHERE id = $1 AND author_id = $2 AND deleted_at IS NULL",
-            )
-            .bind(id)
-            .bind(user)
-            .bind(now_timestamp())
-            .execute(&mut *tx)
-            .await?;
-        }
+        remove_comment(&mut tx, id).await?;
         tx.commit().await?;
         Ok(CommentChange::Done(()))
     }
+}
+
+/// Deletes comment `id`, or leaves it as a tombstone when it has replies, so that the thread
+/// holds together; a trigger removes a tombstone once its last reply is gone, up the thread.
+pub(super) async fn remove_comment(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    let deleted = sqlx::query(
+        "DELETE FROM comments WHERE id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        sqlx::query(
+            "UPDATE comments SET deleted_at = $2, body = '', body_html = NULL \
+             WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .bind(now_timestamp())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

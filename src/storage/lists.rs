@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::articles::{FROM, VISIBLE, article, columns};
+use super::articles::{FROM, LISTED, VISIBLE, article, columns};
 use super::search::{SearchSql, search_sql};
 use super::{Db, Sql};
 use crate::domain::search::SearchQuery;
@@ -98,7 +98,7 @@ macro_rules! followed_tag {
 }
 
 const FEED: &str = concat!(
-    "a.status = 'published' AND a.author_id <> $1 AND (",
+    "a.status = 'published' AND a.hidden = 0 AND a.author_id <> $1 AND (",
     followed_author!(),
     " OR ",
     followed_tag!(),
@@ -109,11 +109,11 @@ const FEED: &str = concat!(
 /// those with followed tags by anyone else), where one count over the OR scans every published
 /// article; each stops at the cap.
 const FEED_TOTAL: &str = concat!(
-    "((SELECT COUNT(*) FROM (SELECT 1 FROM articles a WHERE a.status = 'published' \
+    "((SELECT COUNT(*) FROM (SELECT 1 FROM articles a WHERE a.status = 'published' AND a.hidden = 0 \
      AND a.author_id <> $1 AND ",
     followed_author!(),
     " LIMIT 10000) by_author) + (SELECT COUNT(*) FROM (SELECT 1 FROM articles a \
-     WHERE a.status = 'published' AND a.author_id <> $1 AND NOT ",
+     WHERE a.status = 'published' AND a.hidden = 0 AND a.author_id <> $1 AND NOT ",
     followed_author!(),
     " AND ",
     followed_tag!(),
@@ -234,7 +234,7 @@ impl Db {
         };
         match list {
             ArticleList::Published(filter) => {
-                parts.sql.push("a.status = 'published'");
+                parts.sql.push(LISTED);
                 let mut kept = None;
                 if let Some(tag) = &filter.tag {
                     // The tag's own index, newest first, instead of every article it is on.

@@ -16,6 +16,14 @@ const PURGE_BATCH: i64 = 1_000;
 /// table at the speed of password checks.
 pub const MAX_SESSIONS_PER_USER: i64 = 100;
 
+/// The user behind a live session.
+pub struct SessionUser {
+    /// The current token epoch; tokens signed under another have been revoked.
+    pub epoch: i64,
+    pub admin: bool,
+    pub suspended: bool,
+}
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -56,15 +64,17 @@ impl Db {
         Ok(session)
     }
 
-    /// The user's current token epoch, if `session_id` is a live session of `user_id`: the one
-    /// query that authenticates a request.
-    pub async fn session_epoch(
+    /// What the token's user is now, if `session_id` is a live session of `user_id`: the one
+    /// query that authenticates a request, so a suspension or a change of role counts from the
+    /// next request on, on every replica.
+    pub async fn session_user(
         &self,
         user_id: i64,
         session_id: &str,
-    ) -> Result<Option<i64>, sqlx::Error> {
+    ) -> Result<Option<SessionUser>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT users.token_epoch FROM sessions JOIN users ON users.id = sessions.user_id \
+            "SELECT users.token_epoch, users.role, users.suspended_at \
+             FROM sessions JOIN users ON users.id = sessions.user_id \
              WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3",
         )
         .bind(session_id)
@@ -72,7 +82,14 @@ impl Db {
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| r.try_get("token_epoch")).transpose()
+        row.map(|r| {
+            Ok(SessionUser {
+                epoch: r.try_get("token_epoch")?,
+                admin: r.try_get::<String, _>("role")? == "admin",
+                suspended: r.try_get::<Option<String>, _>("suspended_at")?.is_some(),
+            })
+        })
+        .transpose()
     }
 
     /// Ends one session (logout).

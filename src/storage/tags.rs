@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use super::Db;
+use super::articles::LISTED;
 use crate::domain::views::Tag;
 
 impl Db {
@@ -113,7 +114,7 @@ pub(super) async fn link_tags(
         .join(", ");
     let link_sql = format!(
         "INSERT INTO article_tags (article_id, tag_id, published, published_at) \
-         SELECT $1, t.id, CASE WHEN a.status = 'published' THEN 1 ELSE 0 END, a.published_at \
+         SELECT $1, t.id, CASE WHEN {LISTED} THEN 1 ELSE 0 END, a.published_at \
          FROM tags t JOIN articles a ON a.id = $1 WHERE t.name IN ({names}) ORDER BY t.id"
     );
     let mut link = sqlx::query(&link_sql).bind(article_id);

@@ -395,3 +395,33 @@ macro_rules! engine_tests {
         )*
     };
 }
+
+/// A fresh app whose user `name` is an admin, made as an operator would: `quill admin grant`
+/// against the app's database. Returns the app, the admin's token and the database URL.
+pub async fn spawn_app_with_admin(engine: Engine, name: &str) -> (TestApp, String, String) {
+    let url = fresh_database(engine).await;
+    let app = spawn_with(settings(&url, &[])).await;
+    app.wait_ready().await;
+    let token = app.register(name).await;
+    let out = quill_command(&["admin", "grant", name], &url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (app, token, url)
+}
+
+/// Runs the quill binary with `args` against the database at `url`.
+pub fn quill_command(args: &[&str], url: &str) -> std::process::Output {
+    let data_dir =
+        std::env::temp_dir().join(format!("quill-cmd-{}", uuid::Uuid::new_v4().simple()));
+    std::process::Command::new(env!("CARGO_BIN_EXE_quill"))
+        .args(args)
+        .env_clear()
+        .env("DATA_DIR", &data_dir)
+        .env("DATABASE_URL", url)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("the quill binary runs")
+}

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::engine_tests;
-use crate::helpers::{Engine, TestApp, slugs, spawn_app};
+use crate::helpers::{Engine, TestApp, slugs, spawn_app, spawn_app_with_admin};
 
 engine_tests!(
     kept_totals_match_a_full_count_after_concurrent_writes,
@@ -42,7 +42,8 @@ async fn count(app: &TestApp, path: &str) -> i64 {
 }
 
 async fn kept_totals_match_a_full_count_after_concurrent_writes(engine: Engine) {
-    let app = &spawn_app(engine).await;
+    let (app, admin, _) = spawn_app_with_admin(engine, "admin").await;
+    let app = &app;
     let authors = join_all(["ana", "ben", "cy"].map(|n| app.register(n))).await;
     let fans = join_all(["fan1", "fan2"].map(|n| app.register(n))).await;
     // Twelve articles each, written at once; every third one a draft.
@@ -67,7 +68,7 @@ async fn kept_totals_match_a_full_count_after_concurrent_writes(engine: Engine) 
     .await;
     let path = |a: &Value| format!("/api/articles/{}", a["slug"].as_str().unwrap());
     // At once: both fans favorite every article they can see, some articles are published,
-    // withdrawn or deleted, and one author deletes their account.
+    // withdrawn or deleted, one author deletes their account and another is suspended.
     let fans = &fans;
     let favorites = created.iter().flat_map(|(_, a)| {
         fans.iter().map(move |fan| async move {
@@ -101,13 +102,29 @@ async fn kept_totals_match_a_full_count_after_concurrent_writes(engine: Engine) 
                 let authors = &authors;
                 async move { app.delete(&path(a), Some(&authors[*author])).await }
             });
-    let (_, _, _, gone) = tokio::join!(
+    let (_, _, _, gone, suspended) = tokio::join!(
         join_all(favorites),
         join_all(status_changes),
         join_all(deletions),
         app.delete("/api/user", Some(&authors[2])),
+        app.post("/api/admin/users/ben/suspension", Some(&admin), json!({})),
     );
     assert_eq!(gone.0, StatusCode::NO_CONTENT);
+    assert_eq!(suspended.0, StatusCode::OK);
+    assert_totals_match(app).await;
+    assert_eq!(count(app, "/api/articles?author=ben").await, 0);
+    // Reinstated, ben's articles count again, wherever they count.
+    let (status, _) = app
+        .delete("/api/admin/users/ben/suspension", Some(&admin))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_totals_match(app).await;
+    assert!(count(app, "/api/articles?author=ben").await > 0);
+    assert_eq!(count(app, "/api/articles?author=cy").await, 0);
+}
+
+/// Every kept total equals the number of articles its list walks.
+async fn assert_totals_match(app: &TestApp) {
     for list in [
         "/api/articles",
         "/api/articles?author=ana",
@@ -123,7 +140,6 @@ async fn kept_totals_match_a_full_count_after_concurrent_writes(engine: Engine) 
         assert_eq!(reported, every.len() as i64, "{list}");
         assert_eq!(count(app, list).await, reported, "{list}");
     }
-    assert_eq!(count(app, "/api/articles?author=cy").await, 0);
 }
 
 async fn cursors_walk_each_list_once_while_articles_are_added(engine: Engine) {

@@ -1,0 +1,168 @@
+//! What every reader may do about others: report content to the admins, and block users.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::comments::comment_id;
+use super::docs::text_schema;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{AuthUser, Json, Path};
+use super::profiles::find;
+use crate::domain::moderation::{REASON_MAX, Report, reason};
+use crate::domain::views::Profile;
+use crate::storage::moderation::Reporting;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(report_article))
+        .routes(routes!(report_comment))
+        .routes(routes!(block, unblock))
+}
+
+/// 403 for what a user the author blocked may not do (follow, comment, clap).
+pub fn blocked(field: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        field,
+        "is not allowed: this user has blocked you",
+    )
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReportRequest {
+    #[schema(schema_with = reason_schema, required = true)]
+    reason: Option<String>,
+}
+
+fn reason_schema() -> utoipa::openapi::Object {
+    text_schema(REASON_MAX, Some("Why the content should be looked at."))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportBody {
+    pub report: Report,
+}
+
+/// 201 for a new report, 200 with the reporter's open report on the same content.
+fn filed(reporting: Reporting) -> ApiResult<(StatusCode, axum::Json<ReportBody>)> {
+    let (status, report) = match reporting {
+        Reporting::Filed(report) => (StatusCode::CREATED, report),
+        Reporting::AlreadyOpen(report) => (StatusCode::OK, report),
+        Reporting::ArticleNotFound => return Err(ApiError::not_found("article")),
+        Reporting::CommentNotFound => return Err(ApiError::not_found("comment")),
+    };
+    Ok((status, axum::Json(ReportBody { report })))
+}
+
+fn report_reason(input: ReportRequest) -> ApiResult<String> {
+    reason(input.reason).map_err(|m| ApiError::invalid("reason", m))
+}
+
+/// Report an article to the admins. Reporting the same article again while the first report
+/// is open answers that report (200).
+#[utoipa::path(post, path = "/api/articles/{slug}/report", tag = "moderation",
+    params(("slug" = String, Path)), security(("Token" = [])), request_body = ReportRequest,
+    responses(
+        (status = 201, description = "reported", body = ReportBody),
+        (status = 200, description = "already reported by this user, still open", body = ReportBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "blank or too long `reason`", body = ErrorBody),
+    ))]
+async fn report_article(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(slug): Path<String>,
+    Json(input): Json<ReportRequest>,
+) -> ApiResult<(StatusCode, axum::Json<ReportBody>)> {
+    let reason = report_reason(input)?;
+    filed(state.db.report_article(user.id, &slug, &reason).await?)
+}
+
+/// Report a comment to the admins, as for an article.
+#[utoipa::path(post, path = "/api/articles/{slug}/comments/{id}/report", tag = "moderation",
+    params(("slug" = String, Path), ("id" = i64, Path)), security(("Token" = [])),
+    request_body = ReportRequest,
+    responses(
+        (status = 201, description = "reported", body = ReportBody),
+        (status = 200, description = "already reported by this user, still open", body = ReportBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "blank or too long `reason`", body = ErrorBody),
+    ))]
+async fn report_comment(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((slug, id)): Path<(String, String)>,
+    Json(input): Json<ReportRequest>,
+) -> ApiResult<(StatusCode, axum::Json<ReportBody>)> {
+    let id = comment_id(&id)?;
+    let reason = report_reason(input)?;
+    filed(state.db.report_comment(user.id, &slug, id, &reason).await?)
+}
+
+/// A profile with whether the viewer blocks them.
+#[derive(Serialize, ToSchema)]
+pub struct BlockedProfile {
+    #[serde(flatten)]
+    pub profile: Profile,
+    pub blocking: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BlockBody {
+    pub profile: BlockedProfile,
+}
+
+/// Block a user (idempotent): they can no longer follow you or comment on or clap for your
+/// articles, neither of you sees the other's comments, and follows between you end.
+#[utoipa::path(post, path = "/api/profiles/{username}/block", tag = "moderation",
+    params(("username" = String, Path)), security(("Token" = [])),
+    responses(
+        (status = 200, body = BlockBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "blocking oneself", body = ErrorBody),
+    ))]
+async fn block(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<BlockBody>> {
+    let mut row = find(&state, &username, Some(user.id)).await?;
+    if row.id == user.id {
+        return Err(ApiError::invalid("profile", "can't block yourself"));
+    }
+    state.db.block(user.id, row.id).await?;
+    row.profile.following = false;
+    Ok(axum::Json(BlockBody {
+        profile: BlockedProfile {
+            profile: row.profile,
+            blocking: true,
+        },
+    }))
+}
+
+/// Unblock a user (idempotent). Follows the block ended stay ended.
+#[utoipa::path(delete, path = "/api/profiles/{username}/block", tag = "moderation",
+    params(("username" = String, Path)), security(("Token" = [])),
+    responses((status = 200, body = BlockBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unblock(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<BlockBody>> {
+    let row = find(&state, &username, Some(user.id)).await?;
+    state.db.unblock(user.id, row.id).await?;
+    Ok(axum::Json(BlockBody {
+        profile: BlockedProfile {
+            profile: row.profile,
+            blocking: false,
+        },
+    }))
+}
