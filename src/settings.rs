@@ -34,6 +34,8 @@ pub enum CorsOrigins {
 
 /// A day: no request, connection wait or drain needs longer.
 const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// The sitemaps protocol's limit of URLs per file.
+const SITEMAP_URLS_MAX: u32 = 50_000;
 /// Ten years: longer token lifetimes are a mistake, and hours past this overflow the clock.
 const MAX_TTL_HOURS: u64 = 87_600;
 
@@ -57,6 +59,8 @@ pub struct Settings {
     /// feeds, sitemaps and upload URLs are built from it, never from a request's `Host` header,
     /// which a client chooses.
     pub public_url: url::Url,
+    /// URLs per sitemap file (`SITEMAP_URLS_PER_FILE`); past it `/sitemap.xml` is an index.
+    pub sitemap_urls_per_file: u32,
     pub limits: AbuseLimits,
     pub transport: TransportLimits,
 }
@@ -300,6 +304,19 @@ impl Settings {
                 secs => Some(Duration::from_secs(secs)),
             },
             public_url: public_url(src, port)?,
+            sitemap_urls_per_file: match src.parse(
+                "SITEMAP_URLS_PER_FILE",
+                SITEMAP_URLS_MAX,
+                "a number of URLs",
+            )? {
+                n @ 1..=SITEMAP_URLS_MAX => n,
+                _ => {
+                    return Err(ConfigError::new(format!(
+                        "SITEMAP_URLS_PER_FILE must be from 1 to {SITEMAP_URLS_MAX} (the \
+                         sitemaps protocol's limit)"
+                    )));
+                }
+            },
             limits: AbuseLimits {
                 window: src.timeout("RATE_LIMIT_WINDOW_SECS", 900)?,
                 login_failures_per_account: src.parse(
@@ -393,7 +410,11 @@ impl Settings {
                 "HSTS_MAX_AGE_SECS={}",
                 self.hsts_max_age.map_or(0, |d| d.as_secs())
             ),
-            format!("PUBLIC_URL={}", self.public_url.as_str().trim_end_matches('/')),
+            format!(
+                "PUBLIC_URL={}",
+                self.public_url.as_str().trim_end_matches('/')
+            ),
+            format!("SITEMAP_URLS_PER_FILE={}", self.sitemap_urls_per_file),
             format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
             format!(
                 "LOGIN_FAILURES_PER_ACCOUNT={}",
@@ -708,7 +729,11 @@ mod tests {
         assert_eq!(s.public_url.as_str(), "http://localhost:9000/");
         let s = load(&[("PUBLIC_URL", "https://blog.example.com/")]).unwrap();
         assert_eq!(s.public_url.as_str(), "https://blog.example.com/");
-        for bad in ["blog.example.com", "ftp://example.com", "https://x.com/?a=1"] {
+        for bad in [
+            "blog.example.com",
+            "ftp://example.com",
+            "https://x.com/?a=1",
+        ] {
             let err = load(&[("PUBLIC_URL", bad)]).unwrap_err();
             assert!(err.to_string().starts_with("PUBLIC_URL="), "{err}");
         }
