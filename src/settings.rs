@@ -724,6 +724,24 @@ mod tests {
     }
 
     #[test]
+    fn sitemap_files_hold_at_most_the_protocol_s_50000_urls() {
+        assert_eq!(load(&[]).unwrap().sitemap_urls_per_file, 50_000);
+        assert_eq!(
+            load(&[("SITEMAP_URLS_PER_FILE", "3")])
+                .unwrap()
+                .sitemap_urls_per_file,
+            3
+        );
+        for bad in ["0", "50001", "many"] {
+            let err = load(&[("SITEMAP_URLS_PER_FILE", bad)]).unwrap_err();
+            assert!(
+                err.to_string().starts_with("SITEMAP_URLS_PER_FILE"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn public_url_defaults_to_the_local_server_and_must_be_absolute() {
         let s = load(&[("PORT", "9000")]).unwrap();
         assert_eq!(s.public_url.as_str(), "http://localhost:9000/");
