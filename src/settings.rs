@@ -34,6 +34,8 @@ pub enum CorsOrigins {
 
 /// A day: no request, connection wait or drain needs longer.
 const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// The sitemaps protocol's limit of URLs per file.
+const SITEMAP_URLS_MAX: u32 = 50_000;
 /// Ten years: longer token lifetimes are a mistake, and hours past this overflow the clock.
 const MAX_TTL_HOURS: u64 = 87_600;
 
@@ -57,6 +59,8 @@ pub struct Settings {
     /// feeds, sitemaps and upload URLs are built from it, never from a request's `Host` header,
     /// which a client chooses.
     pub public_url: url::Url,
+    /// URLs per sitemap file (`SITEMAP_URLS_PER_FILE`); past it `/sitemap.xml` is an index.
+    pub sitemap_urls_per_file: u32,
     pub limits: AbuseLimits,
     pub transport: TransportLimits,
 }
@@ -300,6 +304,19 @@ impl Settings {
                 secs => Some(Duration::from_secs(secs)),
             },
             public_url: public_url(src, port)?,
+            sitemap_urls_per_file: match src.parse(
+                "SITEMAP_URLS_PER_FILE",
+                SITEMAP_URLS_MAX,
+                "a number of URLs",
+            )? {
+                n @ 1..=SITEMAP_URLS_MAX => n,
+                _ => {
+                    return Err(ConfigError::new(format!(
+                        "SITEMAP_URLS_PER_FILE must be from 1 to {SITEMAP_URLS_MAX} (the \
+                         sitemaps protocol's limit)"
+                    )));
+                }
+            },
             limits: AbuseLimits {
                 window: src.timeout("RATE_LIMIT_WINDOW_SECS", 900)?,
                 login_failures_per_account: src.parse(
@@ -397,6 +414,7 @@ impl Settings {
                 "PUBLIC_URL={}",
                 self.public_url.as_str().trim_end_matches('/')
             ),
+            format!("SITEMAP_URLS_PER_FILE={}", self.sitemap_urls_per_file),
             format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
             format!(
                 "LOGIN_FAILURES_PER_ACCOUNT={}",
@@ -703,6 +721,24 @@ mod tests {
                 .starts_with("SIGNUPS_PER_ADDRESS=-1 is not valid"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn sitemap_files_hold_at_most_the_protocol_s_50000_urls() {
+        assert_eq!(load(&[]).unwrap().sitemap_urls_per_file, 50_000);
+        assert_eq!(
+            load(&[("SITEMAP_URLS_PER_FILE", "3")])
+                .unwrap()
+                .sitemap_urls_per_file,
+            3
+        );
+        for bad in ["0", "50001", "many"] {
+            let err = load(&[("SITEMAP_URLS_PER_FILE", bad)]).unwrap_err();
+            assert!(
+                err.to_string().starts_with("SITEMAP_URLS_PER_FILE"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

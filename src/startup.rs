@@ -36,6 +36,7 @@ impl Application {
             session_lifetime: settings.jwt.session_lifetime,
             limits: Arc::new(settings.limits.clone()),
             public_url: settings.public_url.as_str().trim_end_matches('/').into(),
+            sitemap_urls_per_file: settings.sitemap_urls_per_file.into(),
             hasher: PasswordHasher::new(),
             health: Arc::new(Health::default()),
             metrics: crate::telemetry::metrics(),

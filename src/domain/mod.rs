@@ -1,6 +1,7 @@
 //! Domain values: each type parses raw client input once, so code holding one knows it is valid.
 
 pub mod article;
+pub mod feeds;
 pub mod markdown;
 pub mod moderation;
 pub mod search;

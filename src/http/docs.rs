@@ -34,6 +34,7 @@ use super::AppState;
         (name = "tags", description = "Popular and followed tags"),
         (name = "moderation", description = "Reports and blocks"),
         (name = "admin", description = "Admins only: reports, removals, suspensions, the audit log"),
+        (name = "feeds", description = "RSS, Atom and sitemaps, with absolute links from `PUBLIC_URL`"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -58,8 +59,9 @@ impl Modify for TokenAuth {
 
 /// Answers that come from the layers around the handlers rather than from the handlers themselves:
 /// the JSON, query and path extractors, the token check, the database and deadline guard. Every
-/// `/api/` operation gets the ones it can give, as references to one shared response each, so
-/// that the document lists every status a client can see without each handler repeating them.
+/// guarded operation (the API, feeds and sitemaps) gets the ones it can give, as references to
+/// one shared response each, so that the document lists every status a client can see without
+/// each handler repeating them.
 /// Run on the document assembled from every route (a modifier of [`ApiDoc`] would run before the
 /// routes are merged in).
 pub struct CommonResponses;
@@ -128,7 +130,7 @@ impl Modify for CommonResponses {
             components.responses.insert(name.into(), response.into());
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
-            if !path.starts_with("/api/") {
+            if !super::middleware::guarded(path) {
                 continue;
             }
             let operations = [

@@ -131,13 +131,21 @@ pub async fn observe(request: Request, next: Next) -> Response {
     response
 }
 
+/// Whether `path` reads the database: the API, and the feeds and sitemaps beside it.
+pub fn guarded(path: &str) -> bool {
+    (path.starts_with("/api/") && path != "/api/openapi.json")
+        || path.starts_with("/feeds/")
+        || path.starts_with("/sitemaps/")
+        || path == "/sitemap.xml"
+}
+
 /// API routes need a migrated database and must answer within the request timeout; health,
 /// metrics and docs always answer. While the database is known to be away, API requests are
 /// answered 503 at once instead of each waiting out the pool's timeout, which would pile
 /// clients and load balancers up behind a dead database. An answer that suggests an outage (a
 /// database error, or a request that ran out of time) has the watcher ping to confirm it.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !request.uri().path().starts_with("/api/") || request.uri().path() == "/api/openapi.json" {
+    if !guarded(request.uri().path()) {
         return next.run(request).await;
     }
     // No slug, username or tag holds NUL (no text field accepts it), and PostgreSQL fails on

@@ -8,6 +8,7 @@ pub mod comments;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod limits;
 pub mod middleware;
 pub mod moderation;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub limits: Arc<AbuseLimits>,
     /// `PUBLIC_URL` without its trailing slash: absolute links are this plus a path.
     pub public_url: Arc<str>,
+    /// `SITEMAP_URLS_PER_FILE`.
+    pub sitemap_urls_per_file: i64,
 }
 
 /// What readiness depends on besides a live database, and whether the database is known to be
@@ -113,6 +116,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tags::router())
         .merge(moderation::router())
         .merge(admin::router())
+        .merge(feeds::router())
         .merge(ops::router())
         .split_for_parts();
     docs::CommonResponses.modify(&mut openapi);

@@ -61,15 +61,15 @@ pub struct ListPage {
 /// A list query's parts: joins beside `articles a JOIN users u`, conditions, the values bound
 /// after the viewer (`$1`), in order, the sort key (newest first, then by id; `None` for search,
 /// which ranks by relevance and pages by offset) and how to get the total.
-struct Parts {
-    joins: String,
-    sql: Sql,
-    binds: Vec<String>,
+pub(super) struct Parts {
+    pub joins: String,
+    pub sql: Sql,
+    pub binds: Vec<String>,
     key: Option<&'static str>,
     /// The article id as the list's index holds it (the same value as `a.id`, but ordering and
     /// seeking by the index's own column lets the database walk that index).
     id: &'static str,
-    order: String,
+    pub order: String,
     total: Total,
 }
 
@@ -83,6 +83,12 @@ enum Total {
 }
 
 const PUBLISHED_AT: &str = "a.published_at";
+
+/// All published articles, from counters kept on write. The condition lets the shards be read
+/// by their index: their rows are updated on every publish, and until vacuum catches up a scan
+/// of the whole table reads every dead version too (4,412 pages after seeding).
+pub(super) const PUBLISHED_TOTAL: &str =
+    "(SELECT CAST(SUM(articles) AS BIGINT) FROM published_counts WHERE shard < 16)";
 
 // The feed's two sources, as macros so that `concat!` can build the statements from them.
 macro_rules! followed_author {
@@ -222,7 +228,7 @@ impl Db {
         })
     }
 
-    fn parts(&self, list: &ArticleList) -> Parts {
+    pub(super) fn parts(&self, list: &ArticleList) -> Parts {
         let mut parts = Parts {
             joins: String::new(),
             sql: Sql::new("", 1),
@@ -281,14 +287,7 @@ impl Db {
                     .filter(|f| f.is_some())
                     .count();
                 parts.total = match (filters, &filter.search, kept) {
-                    // The condition lets the shards be read by their index: their rows are
-                    // updated on every publish, and until vacuum catches up a scan of the
-                    // whole table reads every dead version too (4,412 pages after seeding).
-                    (0, None, _) => Total::Kept(
-                        "(SELECT CAST(SUM(articles) AS BIGINT) FROM published_counts \
-                          WHERE shard < 16)"
-                            .into(),
-                    ),
+                    (0, None, _) => Total::Kept(PUBLISHED_TOTAL.into()),
                     (1, None, Some(kept)) => Total::Kept(kept),
                     _ => Total::Capped,
                 };

@@ -8,6 +8,7 @@ pub mod bookmarks;
 pub mod bulk;
 pub mod claps;
 pub mod comments;
+pub mod feeds;
 pub mod limits;
 pub mod lists;
 pub mod moderation;

@@ -13,6 +13,7 @@ mod concurrency;
 mod deploy_files;
 mod drafts;
 mod errors;
+mod feeds;
 mod hashing;
 mod limits;
 mod markdown;
