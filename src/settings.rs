@@ -393,7 +393,10 @@ impl Settings {
                 "HSTS_MAX_AGE_SECS={}",
                 self.hsts_max_age.map_or(0, |d| d.as_secs())
             ),
-            format!("PUBLIC_URL={}", self.public_url.as_str().trim_end_matches('/')),
+            format!(
+                "PUBLIC_URL={}",
+                self.public_url.as_str().trim_end_matches('/')
+            ),
             format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
             format!(
                 "LOGIN_FAILURES_PER_ACCOUNT={}",
@@ -708,7 +711,11 @@ mod tests {
         assert_eq!(s.public_url.as_str(), "http://localhost:9000/");
         let s = load(&[("PUBLIC_URL", "https://blog.example.com/")]).unwrap();
         assert_eq!(s.public_url.as_str(), "https://blog.example.com/");
-        for bad in ["blog.example.com", "ftp://example.com", "https://x.com/?a=1"] {
+        for bad in [
+            "blog.example.com",
+            "ftp://example.com",
+            "https://x.com/?a=1",
+        ] {
             let err = load(&[("PUBLIC_URL", bad)]).unwrap_err();
             assert!(err.to_string().starts_with("PUBLIC_URL="), "{err}");
         }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod limits;
 pub mod middleware;
+pub mod notifications;
 pub mod ops;
 pub mod paging;
 pub mod profiles;
@@ -109,6 +110,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(bookmarks::router())
         .merge(comments::router())
         .merge(tags::router())
+        .merge(notifications::router())
         .merge(ops::router())
         .split_for_parts();
     docs::CommonResponses.modify(&mut openapi);

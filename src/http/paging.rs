@@ -24,8 +24,9 @@ pub struct PageParams {
     /// How many items to skip; default 0, at most 10000 (go deeper with `cursor`).
     #[param(value_type = Option<i64>, minimum = 0, maximum = 10000)]
     offset: Option<String>,
-    /// Article lists: the `nextCursor` of the previous page, to get the page after it. Stable
-    /// while articles are added, and as fast at any depth. Not combined with `offset`.
+    /// Article lists and notifications: the `nextCursor` of the previous page, to get the page
+    /// after it. Stable while items are added, and as fast at any depth. Not combined with
+    /// `offset`.
     cursor: Option<String>,
 }
 

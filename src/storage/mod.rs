@@ -10,6 +10,7 @@ pub mod claps;
 pub mod comments;
 pub mod limits;
 pub mod lists;
+pub mod notifications;
 pub mod profiles;
 mod rendering;
 mod search;

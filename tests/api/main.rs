@@ -16,6 +16,7 @@ mod errors;
 mod hashing;
 mod limits;
 mod markdown;
+mod notifications;
 mod operations;
 mod paging;
 mod profiles;
