@@ -68,51 +68,37 @@ $$;
 CREATE TRIGGER notification_actors_count AFTER INSERT OR DELETE ON notification_actors
     FOR EACH ROW EXECUTE FUNCTION notification_actors_count();
 
--- One actor's favorite or clap on an article. A concurrent first one for the same article and
--- day makes the insert wait for it and then do nothing; the next statement's fresh snapshot
--- sees the row it committed.
-CREATE FUNCTION notify_aggregate(recipient BIGINT, what TEXT, article BIGINT, actor BIGINT)
-    RETURNS void LANGUAGE plpgsql AS $$
+-- A reader's favorite or clap (TG_ARGV[0] says which) on someone else's article. A concurrent
+-- first one for the same article and day makes the insert wait for it and then do nothing; the
+-- next statement's fresh snapshot sees the row it committed. These fire after
+-- favorites_count_sync and claps_count_sync (triggers of one event fire in name order), so every
+-- writer takes the article's row lock before the notification's.
+CREATE FUNCTION notify_aggregate() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     stamp TEXT := notification_now();
+    recipient BIGINT;
 BEGIN
-    IF recipient = actor THEN
-        RETURN;
+    SELECT a.author_id INTO recipient FROM articles a WHERE a.id = NEW.article_id;
+    IF recipient IS NULL OR recipient = NEW.user_id THEN
+        RETURN NULL;
     END IF;
     INSERT INTO notifications (recipient_id, kind, subject_id, day, article_id, actors_count,
                                created_at, updated_at)
-    VALUES (recipient, what, article, left(stamp, 10), article, 0, stamp, stamp)
+    VALUES (recipient, TG_ARGV[0], NEW.article_id, left(stamp, 10), NEW.article_id, 0, stamp, stamp)
     ON CONFLICT (recipient_id, kind, subject_id, day) DO NOTHING;
     INSERT INTO notification_actors (notification_id, actor_id, created_at)
-    SELECT n.id, actor, stamp FROM notifications n
-     WHERE n.recipient_id = recipient AND n.kind = what AND n.subject_id = article
+    SELECT n.id, NEW.user_id, stamp FROM notifications n
+     WHERE n.recipient_id = recipient AND n.kind = TG_ARGV[0] AND n.subject_id = NEW.article_id
        AND n.day = left(stamp, 10)
     ON CONFLICT (notification_id, actor_id) DO NOTHING;
-END
-$$;
-
--- Lock order: these fire after favorites_count_sync and claps_count_sync (triggers of one event
--- fire in name order), so every writer takes the article's row before the notification's.
-CREATE FUNCTION favorites_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM notify_aggregate(a.author_id, 'favorite', a.id, NEW.user_id)
-       FROM articles a WHERE a.id = NEW.article_id;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER favorites_notify AFTER INSERT ON favorites
-    FOR EACH ROW EXECUTE FUNCTION favorites_notify();
-
+    FOR EACH ROW EXECUTE FUNCTION notify_aggregate('favorite');
 -- Only a reader's first clap on an article inserts their row; more claps update it.
-CREATE FUNCTION claps_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM notify_aggregate(a.author_id, 'clap', a.id, NEW.user_id)
-       FROM articles a WHERE a.id = NEW.article_id;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER claps_notify AFTER INSERT ON claps
-    FOR EACH ROW EXECUTE FUNCTION claps_notify();
+    FOR EACH ROW EXECUTE FUNCTION notify_aggregate('clap');
 
 CREATE FUNCTION follows_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

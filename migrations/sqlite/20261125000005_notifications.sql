@@ -128,19 +128,26 @@ END;
 
 -- The first publish, at creation or later, notifies the author's followers, in one statement
 -- over the follows index; taking the article back and publishing it again does not.
--- (published_at is stamped by a trigger of its own; OLD tells a first publish.)
-CREATE TRIGGER articles_notify AFTER INSERT ON articles WHEN NEW.status = 'published'
+-- (published_at is stamped by a trigger of its own; OLD tells a first publish.) As above, a row
+-- inserted into the view is a publication, written by its INSTEAD OF trigger.
+CREATE VIEW article_publications (article_id, author_id, published_at) AS
+    SELECT NULL, NULL, NULL WHERE 0;
+
+CREATE TRIGGER article_publications_insert INSTEAD OF INSERT ON article_publications
 BEGIN
     INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, article_id, created_at, updated_at)
-    SELECT f.follower_id, 'article', NEW.id, NEW.author_id, NEW.id, NEW.updated_at, NEW.updated_at
+    SELECT f.follower_id, 'article', NEW.article_id, NEW.author_id, NEW.article_id,
+           NEW.published_at, NEW.published_at
       FROM follows f WHERE f.followee_id = NEW.author_id
     ON CONFLICT (recipient_id, kind, subject_id, day) DO NOTHING;
+END;
+
+CREATE TRIGGER articles_notify AFTER INSERT ON articles WHEN NEW.status = 'published'
+BEGIN
+    INSERT INTO article_publications VALUES (NEW.id, NEW.author_id, NEW.updated_at);
 END;
 CREATE TRIGGER articles_notify_publish AFTER UPDATE OF status ON articles
     WHEN NEW.status = 'published' AND OLD.published_at IS NULL
 BEGIN
-    INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, article_id, created_at, updated_at)
-    SELECT f.follower_id, 'article', NEW.id, NEW.author_id, NEW.id, NEW.updated_at, NEW.updated_at
-      FROM follows f WHERE f.followee_id = NEW.author_id
-    ON CONFLICT (recipient_id, kind, subject_id, day) DO NOTHING;
+    INSERT INTO article_publications VALUES (NEW.id, NEW.author_id, NEW.updated_at);
 END;
