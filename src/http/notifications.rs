@@ -35,7 +35,7 @@ pub struct NotificationsBody {
     pub next_cursor: Option<String>,
 }
 
-/// Which notifications to mark read; without a body (or with `{}`), all of them.
+/// Which notifications to mark read; without a body (or with `{}` or `null`), all of them.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadBody {
@@ -84,9 +84,9 @@ async fn list_notifications(
 async fn mark_read(
     State(state): State<AppState>,
     user: AuthUser,
-    input: Option<Json<ReadBody>>,
+    input: Option<Json<Option<ReadBody>>>,
 ) -> ApiResult<axum::Json<UnreadBody>> {
-    let up_to = input.and_then(|Json(body)| body.up_to);
+    let up_to = input.and_then(|Json(body)| body?.up_to);
     let unread_count = state.db.mark_notifications_read(user.id, up_to).await?;
     Ok(axum::Json(UnreadBody { unread_count }))
 }

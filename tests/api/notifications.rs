@@ -418,7 +418,7 @@ async fn read_all_or_up_to_an_id(engine: Engine) {
     assert_eq!(read, [&json!(false), &json!(true), &json!(true)]);
     assert_eq!(body["unreadCount"], 1);
 
-    // No body, or an empty one: everything.
+    // No body, an empty one or `null`: everything.
     assert_eq!(
         mark_read(&app, &writer, None).await,
         json!({"unreadCount": 0})
@@ -428,6 +428,12 @@ async fn read_all_or_up_to_an_id(engine: Engine) {
     assert_eq!(unread_count(&app, &writer).await, 1);
     assert_eq!(
         mark_read(&app, &writer, Some(json!({}))).await,
+        json!({"unreadCount": 0})
+    );
+    let eve = app.register("eve").await;
+    follow(&app, &eve, "writer").await;
+    assert_eq!(
+        mark_read(&app, &writer, Some(Value::Null)).await,
         json!({"unreadCount": 0})
     );
 }
