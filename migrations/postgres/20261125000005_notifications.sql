@@ -1,9 +1,11 @@
 -- Notifications: a new follower, a comment on one's article, a reply to one's comment, favorites
 -- and claps on one's article (one notification per article, kind and UTC day, counting distinct
--- people), a new article from a followed author. Written by the triggers below, in the same
--- transaction as the action that causes them, whatever path writes it; never for one's own
--- action. A notification goes with what it is about: its article, comment, recipient or
--- (single) actor by foreign keys, an aggregate with its last remaining actor.
+-- people), a new article from a followed author. Written by the triggers below in the same
+-- transaction as the action that causes them, whatever path writes it, except a new article's:
+-- storage tells the followers in the publishing transaction, so that bulk writes of old articles
+-- (quill seed, moving a site) do not fan out. Never for one's own action. A notification goes
+-- with what it is about: its article, comment, recipient or (single) actor by foreign keys, an
+-- aggregate with its last remaining actor.
 
 -- (recipient_id, kind, subject_id, day) is a notification's identity: one follow notification
 -- per follower (following again adds none), one per comment, one per published article, one per
@@ -146,21 +148,3 @@ $$;
 CREATE TRIGGER comments_unnotify AFTER UPDATE OF deleted_at ON comments
     FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
     EXECUTE FUNCTION comments_unnotify();
-
--- The first publish, at creation or later, notifies the author's followers, in one statement
--- over the follows index; taking the article back and publishing it again does not (the
--- BEFORE trigger stamps published_at on the first publish; OLD tells it).
-CREATE FUNCTION articles_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, article_id, created_at, updated_at)
-    SELECT f.follower_id, 'article', NEW.id, NEW.author_id, NEW.id, NEW.updated_at, NEW.updated_at
-      FROM follows f WHERE f.followee_id = NEW.author_id
-    ON CONFLICT (recipient_id, kind, subject_id, day) DO NOTHING;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER articles_notify AFTER INSERT ON articles
-    FOR EACH ROW WHEN (NEW.status = 'published') EXECUTE FUNCTION articles_notify();
-CREATE TRIGGER articles_notify_publish AFTER UPDATE OF status ON articles
-    FOR EACH ROW WHEN (NEW.status = 'published' AND OLD.published_at IS NULL)
-    EXECUTE FUNCTION articles_notify();

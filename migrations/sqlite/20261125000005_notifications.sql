@@ -1,9 +1,11 @@
 -- Notifications: a new follower, a comment on one's article, a reply to one's comment, favorites
 -- and claps on one's article (one notification per article, kind and UTC day, counting distinct
--- people), a new article from a followed author. Written by the triggers below, in the same
--- statement as the action that causes them, whatever path writes it; never for one's own action.
--- A notification goes with what it is about: its article, comment, recipient or (single) actor
--- by foreign keys, an aggregate with its last remaining actor.
+-- people), a new article from a followed author. Written by the triggers below in the same
+-- statement as the action that causes them, whatever path writes it, except a new article's:
+-- storage tells the followers in the publishing transaction, so that bulk writes of old articles
+-- (quill seed, moving a site) do not fan out. Never for one's own action. A notification goes
+-- with what it is about: its article, comment, recipient or (single) actor by foreign keys, an
+-- aggregate with its last remaining actor.
 
 -- (recipient_id, kind, subject_id, day) is a notification's identity: one follow notification
 -- per follower (following again adds none), one per comment, one per published article, one per
@@ -124,30 +126,4 @@ CREATE TRIGGER comments_unnotify AFTER UPDATE OF deleted_at ON comments
     WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL
 BEGIN
     DELETE FROM notifications WHERE comment_id = NEW.id;
-END;
-
--- The first publish, at creation or later, notifies the author's followers, in one statement
--- over the follows index; taking the article back and publishing it again does not.
--- (published_at is stamped by a trigger of its own; OLD tells a first publish.) As above, a row
--- inserted into the view is a publication, written by its INSTEAD OF trigger.
-CREATE VIEW article_publications (article_id, author_id, published_at) AS
-    SELECT NULL, NULL, NULL WHERE 0;
-
-CREATE TRIGGER article_publications_insert INSTEAD OF INSERT ON article_publications
-BEGIN
-    INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, article_id, created_at, updated_at)
-    SELECT f.follower_id, 'article', NEW.article_id, NEW.author_id, NEW.article_id,
-           NEW.published_at, NEW.published_at
-      FROM follows f WHERE f.followee_id = NEW.author_id
-    ON CONFLICT (recipient_id, kind, subject_id, day) DO NOTHING;
-END;
-
-CREATE TRIGGER articles_notify AFTER INSERT ON articles WHEN NEW.status = 'published'
-BEGIN
-    INSERT INTO article_publications VALUES (NEW.id, NEW.author_id, NEW.updated_at);
-END;
-CREATE TRIGGER articles_notify_publish AFTER UPDATE OF status ON articles
-    WHEN NEW.status = 'published' AND OLD.published_at IS NULL
-BEGIN
-    INSERT INTO article_publications VALUES (NEW.id, NEW.author_id, NEW.updated_at);
 END;

@@ -1,5 +1,6 @@
-//! Notifications: read here, written by the database's triggers in the same transaction as the
-//! follow, comment, favorite, clap or publish that causes them (see the migration).
+//! Notifications: read here, and a new article's told to its author's followers; the others are
+//! written by the database's triggers in the same transaction as the follow, comment, favorite
+//! or clap that causes them (see the migration).
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -66,6 +67,28 @@ fn notification(row: &AnyRow) -> Result<Notification, sqlx::Error> {
         article,
         comment,
     })
+}
+
+/// Tells the author's followers of an article's first publish, in the transaction that wrote it:
+/// one statement over the follows index. Nothing unless that write published the article for the
+/// first time: the first publish stamps `published_at` with the write's `updated_at`, which any
+/// later write moves past it. A follower is told once per article whatever happens later.
+pub(super) async fn notify_followers(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    article: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, article_id, \
+                                    created_at, updated_at) \
+         SELECT f.follower_id, 'article', a.id, a.author_id, a.id, a.published_at, a.published_at \
+         FROM articles a JOIN follows f ON f.followee_id = a.author_id \
+         WHERE a.id = $1 AND a.status = 'published' AND a.published_at = a.updated_at \
+         ON CONFLICT (recipient_id, kind, subject_id, day) DO NOTHING",
+    )
+    .bind(article)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
 }
 
 impl Db {
