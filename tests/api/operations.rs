@@ -161,6 +161,8 @@ async fn openapi_documents_every_route(engine: Engine) {
         "POST /api/tags/{tag}/follow",
         "DELETE /api/tags/{tag}/follow",
         "GET /api/user/tags",
+        "GET /api/notifications",
+        "POST /api/notifications/read",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",
