@@ -77,6 +77,79 @@ pub struct Comment {
     pub author: Option<Profile>,
 }
 
+/// What a notification tells its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NotificationKind {
+    /// `actor` started following the recipient.
+    Follow,
+    /// `actor` commented on the recipient's article.
+    Comment,
+    /// `actor` answered the recipient's comment.
+    Reply,
+    /// `actor`, whom the recipient follows, published an article.
+    Article,
+    /// `actorsCount` people favorited the recipient's article that day; `actor` the latest.
+    Favorite,
+    /// `actorsCount` people clapped for the recipient's article that day; `actor` the latest.
+    Clap,
+}
+
+impl NotificationKind {
+    /// The stored form, the same word as in the API.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "follow" => Self::Follow,
+            "comment" => Self::Comment,
+            "reply" => Self::Reply,
+            "article" => Self::Article,
+            "favorite" => Self::Favorite,
+            "clap" => Self::Clap,
+            _ => return None,
+        })
+    }
+}
+
+/// One notification of the signed-in user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    /// Grows with every new notification; `POST /api/notifications/read` takes it as `upTo`.
+    pub id: i64,
+    pub kind: NotificationKind,
+    /// When it happened; for favorites and claps, when the first person of the day acted.
+    #[schema(example = "2026-11-25T04:06:24.123Z")]
+    pub created_at: String,
+    /// When the latest person acted (later than `createdAt` only for favorites and claps).
+    pub updated_at: String,
+    /// False again when someone new joins a favorite or clap notification.
+    pub read: bool,
+    /// Who acted (the latest of them for favorites and claps); `following` says whether the
+    /// recipient follows them.
+    pub actor: Profile,
+    /// How many distinct people acted: 1 except for favorites and claps.
+    pub actors_count: i64,
+    /// The article it is about; absent for `follow`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article: Option<NotifiedArticle>,
+    /// The new comment, for `comment` and `reply`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<NotifiedComment>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotifiedArticle {
+    pub slug: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotifiedComment {
+    pub id: i64,
+    /// The Markdown source, as it reads now.
+    pub body: String,
+}
+
 /// A tag with how many published articles use it and whether the viewer follows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

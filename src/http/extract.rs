@@ -1,6 +1,8 @@
 //! Extractors: JSON and query strings that fail in our envelope, and the signed-in user.
 
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{
+    FromRequest, FromRequestParts, OptionalFromRequest, OptionalFromRequestParts, Request,
+};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -17,6 +19,21 @@ use crate::storage::users::Caller;
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct Json<T>(pub T);
+
+/// An optional body: `None` when the request has no `Content-Type`; a body that is sent must be
+/// valid JSON of the expected shape.
+impl<T, S> OptionalFromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, ApiError> {
+        let body = <axum::Json<T> as OptionalFromRequest<S>>::from_request(req, state).await?;
+        Ok(body.map(|axum::Json(value)| Self(value)))
+    }
+}
 
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]

@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod limits;
 pub mod middleware;
 pub mod moderation;
+pub mod notifications;
 pub mod ops;
 pub mod paging;
 pub mod profiles;
@@ -117,6 +118,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(moderation::router())
         .merge(admin::router())
         .merge(feeds::router())
+        .merge(notifications::router())
         .merge(ops::router())
         .split_for_parts();
     docs::CommonResponses.modify(&mut openapi);

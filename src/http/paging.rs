@@ -17,15 +17,17 @@ pub const MAX_OFFSET: i64 = 10_000;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Page size, at least 1; larger values are capped at the list's maximum (100 for articles,
-    /// 500 for comments and tags). Default: 20 articles, 100 comments, 50 tags.
+    /// Page size, at least 1; larger values are capped at the list's maximum (100 for articles
+    /// and notifications, 500 for comments and tags). Default: 20 articles or notifications,
+    /// 100 comments, 50 tags.
     #[param(value_type = Option<i64>, minimum = 1)]
     limit: Option<String>,
     /// How many items to skip; default 0, at most 10000 (go deeper with `cursor`).
     #[param(value_type = Option<i64>, minimum = 0, maximum = 10000)]
     offset: Option<String>,
-    /// Article lists: the `nextCursor` of the previous page, to get the page after it. Stable
-    /// while articles are added, and as fast at any depth. Not combined with `offset`.
+    /// Article lists and notifications: the `nextCursor` of the previous page, to get the page
+    /// after it. Stable while items are added, and as fast at any depth. Not combined with
+    /// `offset`.
     cursor: Option<String>,
 }
 

@@ -4,6 +4,7 @@ use serde_json::value::RawValue;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::notifications::notify_followers;
 use super::{Db, Sql, is_unique_violation};
 use crate::domain::article::{ArticleStatus, slug_candidate, slug_derives_from, slugify};
 use crate::domain::markdown::RenderedArticle;
@@ -237,6 +238,9 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                     super::tags::link_tags(&mut tx, id, &new.tags).await?;
+                    if new.status == ArticleStatus::Published {
+                        notify_followers(&mut tx, id).await?;
+                    }
                     tx.commit().await?;
                     return Ok(slug);
                 }
@@ -317,6 +321,9 @@ impl Db {
                             .execute(&mut *tx)
                             .await?;
                         super::tags::link_tags(&mut tx, id, tags).await?;
+                    }
+                    if changes.status == Some(ArticleStatus::Published) {
+                        notify_followers(&mut tx, id).await?;
                     }
                     tx.commit().await?;
                     return Ok(Owned::Done(row.try_get("slug")?));

@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod limits;
 pub mod lists;
 pub mod moderation;
+pub mod notifications;
 pub mod profiles;
 mod rendering;
 mod search;

@@ -1,7 +1,18 @@
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::Db;
 use crate::domain::views::Profile;
+
+/// A profile from a row's `username`, `bio`, `image` and `following` (0 or 1) columns.
+pub(super) fn read_profile(row: &AnyRow) -> Result<Profile, sqlx::Error> {
+    Ok(Profile {
+        username: row.try_get("username")?,
+        bio: row.try_get("bio")?,
+        image: row.try_get("image")?,
+        following: row.try_get::<i64, _>("following")? == 1,
+    })
+}
 
 /// A profile together with the id the follow statements need.
 pub struct ProfileRow {
@@ -29,12 +40,7 @@ impl Db {
         row.map(|r| {
             Ok(ProfileRow {
                 id: r.try_get("id")?,
-                profile: Profile {
-                    username: r.try_get("username")?,
-                    bio: r.try_get("bio")?,
-                    image: r.try_get("image")?,
-                    following: r.try_get::<i64, _>("following")? == 1,
-                },
+                profile: read_profile(&r)?,
             })
         })
         .transpose()

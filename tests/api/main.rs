@@ -18,6 +18,7 @@ mod hashing;
 mod limits;
 mod markdown;
 mod moderation;
+mod notifications;
 mod operations;
 mod paging;
 mod profiles;

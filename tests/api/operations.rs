@@ -180,6 +180,8 @@ async fn openapi_documents_every_route(engine: Engine) {
         "GET /sitemap.xml",
         "GET /sitemaps/articles/{page}.xml",
         "GET /sitemaps/authors/{page}.xml",
+        "GET /api/notifications",
+        "POST /api/notifications/read",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",
