@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+mod uploads;
+pub use uploads::{S3Settings, UploadSettings, UploadStore};
+
 /// The minimum JWT secret length accepted in production: HS256 wants at least 256 bits of key.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -59,6 +62,7 @@ pub struct Settings {
     pub public_url: url::Url,
     pub limits: AbuseLimits,
     pub transport: TransportLimits,
+    pub uploads: UploadSettings,
 }
 
 /// How many sign-in failures and sign-ups one account or client address gets per window;
@@ -279,7 +283,9 @@ impl Settings {
             }
         };
 
+        let public_url = public_url(src, port)?;
         Ok(Self {
+            uploads: uploads::load(src, &data_dir, &public_url)?,
             environment,
             host: src.get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
             port,
@@ -299,7 +305,7 @@ impl Settings {
                 0 => None,
                 secs => Some(Duration::from_secs(secs)),
             },
-            public_url: public_url(src, port)?,
+            public_url,
             limits: AbuseLimits {
                 window: src.timeout("RATE_LIMIT_WINDOW_SECS", 900)?,
                 login_failures_per_account: src.parse(
@@ -393,7 +399,10 @@ impl Settings {
                 "HSTS_MAX_AGE_SECS={}",
                 self.hsts_max_age.map_or(0, |d| d.as_secs())
             ),
-            format!("PUBLIC_URL={}", self.public_url.as_str().trim_end_matches('/')),
+            format!(
+                "PUBLIC_URL={}",
+                self.public_url.as_str().trim_end_matches('/')
+            ),
             format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
             format!(
                 "LOGIN_FAILURES_PER_ACCOUNT={}",
@@ -427,6 +436,9 @@ impl Settings {
                 self.transport.max_connections_per_address
             ),
         ]
+        .into_iter()
+        .chain(self.uploads.redacted_lines())
+        .collect()
     }
 }
 
@@ -708,7 +720,11 @@ mod tests {
         assert_eq!(s.public_url.as_str(), "http://localhost:9000/");
         let s = load(&[("PUBLIC_URL", "https://blog.example.com/")]).unwrap();
         assert_eq!(s.public_url.as_str(), "https://blog.example.com/");
-        for bad in ["blog.example.com", "ftp://example.com", "https://x.com/?a=1"] {
+        for bad in [
+            "blog.example.com",
+            "ftp://example.com",
+            "https://x.com/?a=1",
+        ] {
             let err = load(&[("PUBLIC_URL", bad)]).unwrap_err();
             assert!(err.to_string().starts_with("PUBLIC_URL="), "{err}");
         }

@@ -36,6 +36,7 @@ impl Application {
             session_lifetime: settings.jwt.session_lifetime,
             limits: Arc::new(settings.limits.clone()),
             public_url: settings.public_url.as_str().trim_end_matches('/').into(),
+            uploads: Arc::new(http::uploads::Uploads::new(&settings.uploads)?),
             hasher: PasswordHasher::new(),
             health: Arc::new(Health::default()),
             metrics: crate::telemetry::metrics(),

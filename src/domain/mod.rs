@@ -1,6 +1,7 @@
 //! Domain values: each type parses raw client input once, so code holding one knows it is valid.
 
 pub mod article;
+pub mod images;
 pub mod markdown;
 pub mod search;
 pub mod user;

@@ -18,7 +18,7 @@ use super::AppState;
         title = "quill",
         description = "The RealWorld (Conduit) API: users, profiles, articles, comments, favorites and tags; \
                        and beyond it, drafts, rendered Markdown, reading time, claps, bookmarks, threaded \
-                       comments, full-text search and followed tags, as additive fields and endpoints. \
+                       comments, full-text search, followed tags and image uploads, as additive fields and endpoints. \
                        Authenticate with `Authorization: Token <jwt>` (or `Bearer <jwt>`).",
         license(name = "MIT")
     ),
@@ -32,6 +32,7 @@ use super::AppState;
         (name = "bookmarks", description = "The reader's reading list"),
         (name = "comments", description = "Threaded comments"),
         (name = "tags", description = "Popular and followed tags"),
+        (name = "uploads", description = "Images for avatars and articles"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -13,6 +13,7 @@ pub mod ops;
 pub mod paging;
 pub mod profiles;
 pub mod tags;
+pub mod uploads;
 pub mod users;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub struct AppState {
     pub limits: Arc<AbuseLimits>,
     /// `PUBLIC_URL` without its trailing slash: absolute links are this plus a path.
     pub public_url: Arc<str>,
+    pub uploads: Arc<uploads::Uploads>,
 }
 
 /// What readiness depends on besides a live database, and whether the database is known to be
@@ -109,6 +111,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(bookmarks::router())
         .merge(comments::router())
         .merge(tags::router())
+        .merge(uploads::router())
         .merge(ops::router())
         .split_for_parts();
     docs::CommonResponses.modify(&mut openapi);

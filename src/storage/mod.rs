@@ -10,11 +10,13 @@ pub mod claps;
 pub mod comments;
 pub mod limits;
 pub mod lists;
+pub mod objects;
 pub mod profiles;
 mod rendering;
 mod search;
 mod sessions;
 pub mod tags;
+pub mod uploads;
 pub mod users;
 
 use std::path::Path;

@@ -26,4 +26,5 @@ mod shutdown;
 mod tags;
 mod threads;
 mod transport;
+mod uploads;
 mod users;

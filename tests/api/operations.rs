@@ -161,6 +161,8 @@ async fn openapi_documents_every_route(engine: Engine) {
         "POST /api/tags/{tag}/follow",
         "DELETE /api/tags/{tag}/follow",
         "GET /api/user/tags",
+        "POST /api/uploads",
+        "GET /uploads/{file}",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",
@@ -173,7 +175,8 @@ async fn openapi_documents_every_route(engine: Engine) {
         let path = path
             .replace("{username}", "x")
             .replace("{slug}", "x")
-            .replace("{id}", "1");
+            .replace("{id}", "1")
+            .replace("{file}", "x");
         let res = app
             .client
             .request(method.parse().unwrap(), format!("{}{path}", app.base))
