@@ -52,9 +52,9 @@ impl Uploads {
 pub fn router() -> OpenApiRouter<AppState> {
     // The body is capped by the handler, at the configured size, instead of the API's 1 MiB.
     OpenApiRouter::new()
-        .routes(routes!(upload))
+        .routes(routes!(create_upload))
         .layer(DefaultBodyLimit::disable())
-        .merge(OpenApiRouter::new().routes(routes!(serve)))
+        .merge(OpenApiRouter::new().routes(routes!(serve_upload)))
 }
 
 /// The multipart form of an upload.
@@ -97,7 +97,7 @@ pub struct Upload {
         (status = 415, description = "not multipart/form-data, or the file is not a PNG, JPEG, WebP or GIF", body = ErrorBody),
         (status = 422, description = "no `file` field, an image that does not decode or has too many pixels, or past the uploader's quota", body = ErrorBody),
     ))]
-async fn upload(
+async fn create_upload(
     State(state): State<AppState>,
     user: AuthUser,
     headers: HeaderMap,
@@ -278,7 +278,7 @@ fn human_bytes(n: u64) -> String {
         (status = 400, description = "the path is not valid UTF-8", body = ErrorBody),
         (status = 404, description = "no such upload", body = ErrorBody),
     ))]
-async fn serve(
+async fn serve_upload(
     State(state): State<AppState>,
     Path(file): Path<String>,
     headers: HeaderMap,

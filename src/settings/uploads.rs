@@ -138,3 +138,73 @@ impl UploadSettings {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Settings, Source};
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<UploadSettings, ConfigError> {
+        Settings::load(&Source::from_pairs(pairs.iter().copied())).map(|s| s.uploads)
+    }
+
+    #[test]
+    fn uploads_default_to_the_data_directory_under_public_url() {
+        let s = load(&[
+            ("PUBLIC_URL", "https://blog.example.com/"),
+            ("DATA_DIR", "/srv/quill"),
+        ])
+        .unwrap();
+        assert_eq!((s.max_bytes, s.max_pixels), (5 * MIB, 25_000_000));
+        assert_eq!(s.quota_bytes, Some(100 * MIB));
+        assert!(
+            matches!(&s.store, UploadStore::Local(dir) if dir == Path::new("/srv/quill/uploads"))
+        );
+        assert_eq!(s.public_url, "https://blog.example.com/uploads");
+        assert_eq!(
+            load(&[("UPLOAD_QUOTA_BYTES", "0")]).unwrap().quota_bytes,
+            None
+        );
+    }
+
+    #[test]
+    fn a_bucket_gets_its_own_public_url_and_keeps_credentials_secret() {
+        let s = load(&[
+            ("UPLOADS_S3_BUCKET", "media"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_SECRET_ACCESS_KEY", "s3cr3t-key-never-shown"),
+        ])
+        .unwrap();
+        assert_eq!(s.public_url, "https://media.s3.eu-west-1.amazonaws.com");
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+        assert!(!s.redacted_lines().join("\n").contains("s3cr3t"));
+        let s = load(&[
+            ("UPLOADS_S3_BUCKET", "media"),
+            ("UPLOADS_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+        ])
+        .unwrap();
+        assert_eq!(s.public_url, "http://127.0.0.1:9000/media");
+        let s = load(&[("UPLOADS_PUBLIC_URL", "https://cdn.example.com/img/")]).unwrap();
+        assert_eq!(s.public_url, "https://cdn.example.com/img");
+    }
+
+    #[test]
+    fn bad_upload_settings_name_their_variable() {
+        for (name, value) in [
+            ("UPLOAD_MAX_BYTES", "0"),
+            ("UPLOAD_MAX_PIXELS", "lots"),
+            ("UPLOAD_QUOTA_BYTES", "-1"),
+            ("UPLOADS_PUBLIC_URL", "cdn.example.com"),
+        ] {
+            let err = load(&[(name, value)]).unwrap_err().to_string();
+            assert!(err.starts_with(name), "{err}");
+        }
+        let err = load(&[
+            ("UPLOADS_S3_BUCKET", "b"),
+            ("UPLOADS_S3_ENDPOINT", "minio:9000"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("UPLOADS_S3_ENDPOINT"), "{err}");
+    }
+}
