@@ -17,6 +17,7 @@ engine_tests!(
     each_format_is_accepted_and_served_with_its_type,
     the_type_comes_from_the_bytes_not_the_name,
     exif_and_gps_are_stripped_from_jpegs,
+    the_exif_orientation_is_applied_to_the_pixels,
     metadata_chunks_are_stripped_from_pngs,
     a_file_over_the_size_limit_is_413,
     a_decompression_bomb_is_refused_from_its_header,
@@ -195,12 +196,14 @@ async fn the_type_comes_from_the_bytes_not_the_name(engine: Engine) {
     );
 }
 
-/// A JPEG with an APP1 Exif segment (a TIFF header, an empty IFD and, after it, text that
-/// stands for GPS coordinates and a camera serial number) right after its start marker.
-fn jpeg_with_exif(secret: &[u8]) -> Vec<u8> {
+/// A little-endian TIFF header and an IFD with no entries: the start of an EXIF block.
+const EMPTY_EXIF: &[u8] = b"II*\0\x08\0\0\0\0\0\0\0\0\0";
+
+/// `picture(5)` as a JPEG with an APP1 Exif segment holding `tiff` right after its start marker.
+fn jpeg_with_exif(tiff: &[u8]) -> Vec<u8> {
     let jpeg = encoded(&picture(5), ImageFormat::Jpeg);
-    let mut exif = b"Exif\0\0II*\0\x08\0\0\0\0\0\0\0\0\0".to_vec();
-    exif.extend_from_slice(secret);
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend_from_slice(tiff);
     let mut out = jpeg[..2].to_vec();
     out.extend_from_slice(&[0xFF, 0xE1]);
     out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
@@ -213,7 +216,8 @@ async fn exif_and_gps_are_stripped_from_jpegs(engine: Engine) {
     let (app, _) = spawn(engine, &[]).await;
     let token = app.register("photographer").await;
     let secret = b"GPSLatitude 48.858370 N GPSLongitude 2.294481 E serial 0xC0FFEE";
-    let original = jpeg_with_exif(secret);
+    // After the empty IFD, text that stands for GPS coordinates and a camera serial number.
+    let original = jpeg_with_exif(&[EMPTY_EXIF, secret].concat());
     assert!(contains(&original, secret) && contains(&original, b"Exif\0\0"));
     image::load_from_memory(&original).expect("the test JPEG decodes");
 
@@ -225,6 +229,19 @@ async fn exif_and_gps_are_stripped_from_jpegs(engine: Engine) {
     assert!(!contains(&served, b"0xC0FFEE"));
     let image = image::load_from_memory_with_format(&served, ImageFormat::Jpeg).unwrap();
     assert_eq!((image.width(), image.height()), (40, 30));
+}
+
+async fn the_exif_orientation_is_applied_to_the_pixels(engine: Engine) {
+    let (app, _) = spawn(engine, &[]).await;
+    let token = app.register("photographer").await;
+    // One IFD entry: Orientation (0x0112), a SHORT, 6: "rotate 90° clockwise to show".
+    let tiff = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0";
+    let url = uploaded(&app, &token, &jpeg_with_exif(tiff)).await;
+    let path = &url[url.find("/uploads/").unwrap()..];
+    let (_, _, served) = fetch(&app, &format!("{}{path}", app.base)).await;
+    let image = image::load_from_memory_with_format(&served, ImageFormat::Jpeg).unwrap();
+    // Upright as viewers showed the original: 30 wide and 40 high instead of 40 × 30.
+    assert_eq!((image.width(), image.height()), (30, 40));
 }
 
 /// A PNG chunk: length, type, data, CRC-32 of type and data.
