@@ -138,12 +138,16 @@ async fn create_upload(
         return Ok(answer(StatusCode::OK));
     }
     let size = processed.bytes.len() as i64;
-    let quota = uploads.quota.map_or(i64::MAX, |q| q as i64);
-    if size > quota {
-        return Err(over_quota(quota, 0));
+    let quota = uploads
+        .quota
+        .map_or(i64::MAX, |q| i64::try_from(q).unwrap_or(i64::MAX));
+    // Checked before storing too, so that a user at their quota cannot fill the store.
+    let used = state.db.upload_usage(user.id).await?;
+    if used.saturating_add(size) > quota {
+        return Err(over_quota(quota, used));
     }
     // Stored before it is recorded: a recorded upload always has its object. An object whose
-    // recording then fails (quota passed by a concurrent upload) stays, unreferenced.
+    // recording then fails (the quota passed by a concurrent upload) stays, unreferenced.
     uploads
         .store
         .put(&name, processed.format.content_type(), processed.bytes)

@@ -393,7 +393,8 @@ fn gif(seed: u8) -> Vec<u8> {
 async fn past_the_quota_is_a_clear_422(engine: Engine) {
     let first = gif(10);
     let quota = (first.len() * 3 / 2).to_string();
-    let (app, _) = spawn(engine, &[("UPLOAD_QUOTA_BYTES", &quota)]).await;
+    let (app, data_dir) = spawn(engine, &[("UPLOAD_QUOTA_BYTES", &quota)]).await;
+    let stored = || std::fs::read_dir(data_dir.join("uploads")).unwrap().count();
     let token = app.register("writer").await;
     uploaded(&app, &token, &first).await;
     // The same image again takes nothing more.
@@ -406,6 +407,7 @@ async fn past_the_quota_is_a_clear_422(engine: Engine) {
         message.starts_with("would pass your upload quota of ") && message.ends_with(" left"),
         "{message}"
     );
+    assert_eq!(stored(), 1, "a refused image was stored all the same");
     // The quota is per user.
     let other = app.register("other").await;
     uploaded(&app, &other, &gif(11)).await;
