@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+mod uploads;
+pub use uploads::{S3Settings, UploadSettings, UploadStore};
+
 /// The minimum JWT secret length accepted in production: HS256 wants at least 256 bits of key.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -63,6 +66,7 @@ pub struct Settings {
     pub sitemap_urls_per_file: u32,
     pub limits: AbuseLimits,
     pub transport: TransportLimits,
+    pub uploads: UploadSettings,
 }
 
 /// How many sign-in failures and sign-ups one account or client address gets per window;
@@ -283,7 +287,9 @@ impl Settings {
             }
         };
 
+        let public_url = public_url(src, port)?;
         Ok(Self {
+            uploads: uploads::load(src, &data_dir, &public_url)?,
             environment,
             host: src.get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
             port,
@@ -303,7 +309,7 @@ impl Settings {
                 0 => None,
                 secs => Some(Duration::from_secs(secs)),
             },
-            public_url: public_url(src, port)?,
+            public_url,
             sitemap_urls_per_file: match src.parse(
                 "SITEMAP_URLS_PER_FILE",
                 SITEMAP_URLS_MAX,
@@ -448,6 +454,9 @@ impl Settings {
                 self.transport.max_connections_per_address
             ),
         ]
+        .into_iter()
+        .chain(self.uploads.redacted_lines())
+        .collect()
     }
 }
 

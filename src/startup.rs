@@ -37,6 +37,7 @@ impl Application {
             limits: Arc::new(settings.limits.clone()),
             public_url: settings.public_url.as_str().trim_end_matches('/').into(),
             sitemap_urls_per_file: settings.sitemap_urls_per_file.into(),
+            uploads: Arc::new(http::uploads::Uploads::new(&settings.uploads)?),
             hasher: PasswordHasher::new(),
             health: Arc::new(Health::default()),
             metrics: crate::telemetry::metrics(),

@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod feeds;
+pub mod images;
 pub mod markdown;
 pub mod moderation;
 pub mod search;

@@ -18,7 +18,7 @@ use super::AppState;
         title = "quill",
         description = "The RealWorld (Conduit) API: users, profiles, articles, comments, favorites and tags; \
                        and beyond it, drafts, rendered Markdown, reading time, claps, bookmarks, threaded \
-                       comments, full-text search, followed tags and notifications, as additive fields and endpoints. \
+                       comments, full-text search, followed tags, notifications and image uploads, as additive fields and endpoints. \
                        Authenticate with `Authorization: Token <jwt>` (or `Bearer <jwt>`).",
         license(name = "MIT")
     ),
@@ -36,6 +36,7 @@ use super::AppState;
         (name = "admin", description = "Admins only: reports, removals, suspensions, the audit log"),
         (name = "feeds", description = "RSS, Atom and sitemaps, with absolute links from `PUBLIC_URL`"),
         (name = "notifications", description = "What happened to the user's account, articles and comments"),
+        (name = "uploads", description = "Images for avatars and articles"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

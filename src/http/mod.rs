@@ -17,6 +17,7 @@ pub mod ops;
 pub mod paging;
 pub mod profiles;
 pub mod tags;
+pub mod uploads;
 pub mod users;
 
 use std::sync::Arc;
@@ -57,6 +58,7 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// `SITEMAP_URLS_PER_FILE`.
     pub sitemap_urls_per_file: i64,
+    pub uploads: Arc<uploads::Uploads>,
 }
 
 /// What readiness depends on besides a live database, and whether the database is known to be
@@ -119,6 +121,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(admin::router())
         .merge(feeds::router())
         .merge(notifications::router())
+        .merge(uploads::router())
         .merge(ops::router())
         .split_for_parts();
     docs::CommonResponses.modify(&mut openapi);

@@ -13,12 +13,14 @@ pub mod limits;
 pub mod lists;
 pub mod moderation;
 pub mod notifications;
+pub mod objects;
 pub mod profiles;
 mod rendering;
 mod search;
 pub mod sessions;
 pub mod tags;
 pub mod transfer;
+pub mod uploads;
 pub mod users;
 
 use std::path::Path;

@@ -30,4 +30,5 @@ mod tags;
 mod threads;
 mod transfer;
 mod transport;
+mod uploads;
 mod users;

@@ -182,6 +182,8 @@ async fn openapi_documents_every_route(engine: Engine) {
         "GET /sitemaps/authors/{page}.xml",
         "GET /api/notifications",
         "POST /api/notifications/read",
+        "POST /api/uploads",
+        "GET /uploads/{file}",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",
@@ -194,7 +196,8 @@ async fn openapi_documents_every_route(engine: Engine) {
         let path = path
             .replace("{username}", "x")
             .replace("{slug}", "x")
-            .replace("{id}", "1");
+            .replace("{id}", "1")
+            .replace("{file}", "x");
         let res = app
             .client
             .request(method.parse().unwrap(), format!("{}{path}", app.base))

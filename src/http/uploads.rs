@@ -1,0 +1,339 @@
+//! Image uploads: `POST /api/uploads` takes one image (multipart field `file`), checks and
+//! re-encodes it, stores it under its content hash and answers its public URL; quill serves
+//! locally stored images at `/uploads/{hash}.{ext}`.
+
+use axum::body::Body;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{AuthUser, Path};
+use crate::domain::images::{self, Format, Refusal};
+use crate::settings::UploadSettings;
+use crate::storage::objects::{IMMUTABLE, ImageStore};
+use crate::storage::uploads::Recording;
+
+/// Room for the multipart framing and any small fields around the file.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+/// The upload feature's state: limits, the store, and the permits for image work.
+pub struct Uploads {
+    max_bytes: u64,
+    max_pixels: u64,
+    quota: Option<u64>,
+    public_url: String,
+    store: ImageStore,
+    /// Decoding holds a whole image in memory and a core busy: at most one per core at a time,
+    /// so a burst of uploads queues instead of exhausting memory.
+    jobs: Semaphore,
+}
+
+impl Uploads {
+    pub fn new(settings: &UploadSettings) -> anyhow::Result<Self> {
+        Ok(Self {
+            max_bytes: settings.max_bytes,
+            max_pixels: settings.max_pixels,
+            quota: settings.quota_bytes,
+            public_url: settings.public_url.clone(),
+            store: ImageStore::new(settings)?,
+            jobs: Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        })
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    // The body is capped by the handler, at the configured size, instead of the API's 1 MiB.
+    OpenApiRouter::new()
+        .routes(routes!(create_upload))
+        .layer(DefaultBodyLimit::disable())
+        .merge(OpenApiRouter::new().routes(routes!(serve_upload)))
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the form; the handler reads it as a stream"
+)]
+pub struct UploadForm {
+    /// A PNG, JPEG, WebP or GIF image; its type is read from its bytes.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UploadBody {
+    pub upload: Upload,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Upload {
+    /// The image's public address, for an article's Markdown or a profile's `image`.
+    #[schema(
+        example = "http://localhost:8080/uploads/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.png"
+    )]
+    pub url: String,
+}
+
+/// Upload an image (PNG, JPEG, WebP or GIF) for an avatar or an article. Its type is read from
+/// its bytes; PNG, JPEG and WebP are re-encoded, which strips their metadata (EXIF, GPS). The
+/// same image again answers the same URL and counts once against the uploader's quota.
+#[utoipa::path(post, path = "/api/uploads", tag = "uploads", security(("Token" = [])),
+    request_body(content = inline(UploadForm), content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "stored", body = UploadBody),
+        (status = 200, description = "the uploader had stored this image already", body = UploadBody),
+        (status = 400, description = "the body is not valid multipart/form-data", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 413, description = "the file is larger than the configured limit (UPLOAD_MAX_BYTES)", body = ErrorBody),
+        (status = 415, description = "not multipart/form-data, or the file is not a PNG, JPEG, WebP or GIF", body = ErrorBody),
+        (status = 422, description = "no `file` field, an image that does not decode or has too many pixels, or past the uploader's quota", body = ErrorBody),
+    ))]
+async fn create_upload(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
+    let uploads = &state.uploads;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > uploads.max_bytes + MULTIPART_OVERHEAD) {
+        return Err(too_large(uploads.max_bytes));
+    }
+    let file = read_file(multipart.map_err(not_multipart)?, uploads.max_bytes).await?;
+    let processed = {
+        let _permit = uploads
+            .jobs
+            .acquire()
+            .await
+            .map_err(|e| ApiError::internal(e.into()))?;
+        let max_pixels = uploads.max_pixels;
+        tokio::task::spawn_blocking(move || images::process(&file, max_pixels))
+            .await
+            .map_err(|e| ApiError::internal(e.into()))?
+            .map_err(refused)?
+    };
+    let name = format!("{}.{}", processed.hash, processed.format.ext());
+    let url = format!("{}/{name}", uploads.public_url);
+    let answer = |status| {
+        (
+            status,
+            axum::Json(UploadBody {
+                upload: Upload { url: url.clone() },
+            }),
+        )
+            .into_response()
+    };
+    if state.db.has_upload(user.id, &processed.hash).await? {
+        return Ok(answer(StatusCode::OK));
+    }
+    let size = processed.bytes.len() as i64;
+    let quota = uploads
+        .quota
+        .map_or(i64::MAX, |q| i64::try_from(q).unwrap_or(i64::MAX));
+    // Checked before storing too, so that a user at their quota cannot fill the store.
+    let used = state.db.upload_usage(user.id).await?;
+    if used.saturating_add(size) > quota {
+        return Err(over_quota(quota, used));
+    }
+    // Stored before it is recorded: a recorded upload always has its object. An object whose
+    // recording then fails (the quota passed by a concurrent upload) stays, unreferenced.
+    uploads
+        .store
+        .put(&name, processed.format.content_type(), processed.bytes)
+        .await
+        .map_err(|e| {
+            ApiError::internal(anyhow::Error::new(e).context("while storing an upload"))
+        })?;
+    match state
+        .db
+        .record_upload(
+            user.id,
+            &processed.hash,
+            processed.format.ext(),
+            size,
+            quota,
+        )
+        .await?
+    {
+        Recording::Added => Ok(answer(StatusCode::CREATED)),
+        Recording::AlreadyThere => Ok(answer(StatusCode::OK)),
+        Recording::OverQuota { used } => Err(over_quota(quota, used)),
+    }
+}
+
+/// The `file` field's bytes. A file past `max` bytes is a 413; the rest of the body is still
+/// read (up to the multipart overhead, past which it is a 413 at once), so that the client,
+/// still sending, sees the answer rather than a reset connection.
+async fn read_file(mut multipart: Multipart, max: u64) -> ApiResult<Vec<u8>> {
+    let mut file = None;
+    let mut total = 0u64;
+    let mut over = false;
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        let wanted = file.is_none() && !over && field.name() == Some("file");
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+            total += chunk.len() as u64;
+            if total > max + MULTIPART_OVERHEAD {
+                return Err(too_large(max));
+            }
+            if wanted && !over {
+                over = (bytes.len() + chunk.len()) as u64 > max;
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if wanted {
+            file = Some(bytes);
+        }
+    }
+    if over {
+        return Err(too_large(max));
+    }
+    file.ok_or_else(|| {
+        ApiError::invalid(
+            "file",
+            "is missing: send the image as the multipart field `file`",
+        )
+    })
+}
+
+fn too_large(max: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file",
+        format!("is too large (the limit is {})", human_bytes(max)),
+    )
+}
+
+fn over_quota(quota: i64, used: i64) -> ApiError {
+    ApiError::invalid(
+        "file",
+        format!(
+            "would pass your upload quota of {}: {} left",
+            human_bytes(quota as u64),
+            human_bytes(quota.saturating_sub(used).max(0) as u64)
+        ),
+    )
+}
+
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Unsupported => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "file",
+            "is not a PNG, JPEG, WebP or GIF image",
+        ),
+        Refusal::TooManyPixels { width, height, max } => ApiError::invalid(
+            "file",
+            format!("has too many pixels ({width}×{height}; the limit is {max} in all frames)"),
+        ),
+        Refusal::Corrupt(reason) => {
+            ApiError::invalid("file", format!("is not a valid image: {reason}"))
+        }
+    }
+}
+
+fn not_multipart(rejection: MultipartRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "body",
+        format!(
+            "must be multipart/form-data with the image in a `file` field ({})",
+            rejection.body_text()
+        ),
+    )
+}
+
+fn malformed(e: MultipartError) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "body",
+        format!("is not valid multipart/form-data: {}", e.body_text()),
+    )
+}
+
+/// `5 MiB`, `512 KiB`, `100 bytes`.
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1 << 20)),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / f64::from(1 << 10)),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// An uploaded image, as named by its URL. Cached for good (its name changes whenever its bytes
+/// would), served with its real type and `X-Content-Type-Options: nosniff`.
+#[utoipa::path(get, path = "/uploads/{file}", tag = "uploads",
+    params(("file" = String, Path, description = "`<sha256>.<ext>`, as in an upload's URL")),
+    responses(
+        (status = 200, description = "the image", content(("image/png"), ("image/jpeg"), ("image/webp"), ("image/gif"))),
+        (status = 304, description = "the client's copy (`If-None-Match`) is current"),
+        (status = 400, description = "the path is not valid UTF-8", body = ErrorBody),
+        (status = 404, description = "no such upload", body = ErrorBody),
+    ))]
+async fn serve_upload(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let not_found = || ApiError::not_found("upload");
+    let (hash, format) = file
+        .split_once('.')
+        .and_then(|(hash, ext)| Some((hash, Format::from_ext(ext)?)))
+        .filter(|(hash, _)| {
+            hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        })
+        .ok_or_else(not_found)?;
+    let etag = format!("\"{hash}\"");
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let found = if cached {
+        None
+    } else {
+        Some(
+            state
+                .uploads
+                .store
+                .get(&file)
+                .await
+                .map_err(|e| {
+                    ApiError::internal(anyhow::Error::new(e).context("while reading an upload"))
+                })?
+                .ok_or_else(not_found)?,
+        )
+    };
+    let mut response = match found {
+        None => StatusCode::NOT_MODIFIED.into_response(),
+        Some(object) => {
+            let size = object.meta.size;
+            let mut response = Body::from_stream(object.into_stream()).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+            response
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
