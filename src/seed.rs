@@ -429,6 +429,7 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
                 int(rendered.reading_time_minutes),
                 text(created.clone()),
                 text(created.clone()),
+                int(0),
             ],
         );
         batch.push(
@@ -489,6 +490,7 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
                     text(created.clone()),
                     text(created.clone()),
                     Value::Text(None),
+                    int(0),
                 ],
             );
             *first_comment += 1;
@@ -517,9 +519,12 @@ pub async fn seed(settings: &Settings, size: SeedSize) -> anyhow::Result<()> {
     let hash = PasswordHasher::new()
         .hash(&secrecy::SecretString::from(DEMO_PASSWORD))
         .await?;
-    write_people(&db, size, &hash).await?;
-    write_articles(&db, size).await?;
-    db.continue_ids_after_bulk(&["users", "tags", "articles", "comments"])
+    db.bulk_load(async {
+        write_people(&db, size, &hash).await?;
+        write_articles(&db, size).await
+    })
+    .await?;
+    db.after_bulk_load(&["users", "tags", "articles", "comments"])
         .await?;
     eprintln!(
         "seeded {} users and {} articles in {:.0?}; every user's password is {DEMO_PASSWORD:?} \
@@ -561,6 +566,8 @@ async fn write_people(db: &Db, size: SeedSize, hash: &str) -> anyhow::Result<()>
                 int(0),
                 text(created.clone()),
                 text(created),
+                text("user"),
+                Value::Text(None),
             ]);
             let mut followees: Vec<i64> = (0..FOLLOWS_PER_USER.min(size.users - 1))
                 .map(|_| popular.draw(&mut rng) as i64 + 1)

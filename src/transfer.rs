@@ -126,6 +126,16 @@ pub async fn import(settings: &Settings, path: &Path) -> anyhow::Result<()> {
         );
     }
 
+    let loaded = db.bulk_load(load_tables(&db, &mut lines)).await?;
+    db.after_bulk_load(&tables_with_ids().collect::<Vec<_>>())
+        .await?;
+    db.close().await;
+    eprintln!("imported {loaded} rows from {}", path.display());
+    Ok(())
+}
+
+/// Loads every table of the file, after its header, in batches; the number of rows loaded.
+async fn load_tables(db: &Db, lines: &mut FileLines<'_>) -> anyhow::Result<u64> {
     let mut loaded: u64 = 0;
     let mut expected = TABLES.iter();
     let mut current: Option<(&Table, Progress)> = None;
@@ -135,7 +145,7 @@ pub async fn import(settings: &Settings, path: &Path) -> anyhow::Result<()> {
             bail!(
                 "{} has no end line: the file was cut short (export again, and drop this \
                  database before importing again)",
-                path.display()
+                lines.path.display()
             );
         };
         let at = || lines.at();
@@ -148,7 +158,7 @@ pub async fn import(settings: &Settings, path: &Path) -> anyhow::Result<()> {
             batch.push(parse_row(table, row).with_context(at)?);
             if batch.len() == BATCH_ROWS {
                 let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                loaded += load(&db, table, rows).await.with_context(at)?;
+                loaded += load(db, table, rows).await.with_context(at)?;
                 progress.inc(BATCH_ROWS as u64);
             }
             continue;
@@ -158,7 +168,7 @@ pub async fn import(settings: &Settings, path: &Path) -> anyhow::Result<()> {
         if let Some((table, progress)) = current.take() {
             let rows = std::mem::take(&mut batch);
             progress_finish(progress, rows.len());
-            loaded += load(&db, table, rows).await.with_context(at)?;
+            loaded += load(db, table, rows).await.with_context(at)?;
         }
         match marker {
             Marker::End { end } => break end.rows,
@@ -184,14 +194,10 @@ pub async fn import(settings: &Settings, path: &Path) -> anyhow::Result<()> {
     if declared != loaded {
         bail!(
             "{} declares {declared} rows but holds {loaded}: the file is damaged",
-            path.display()
+            lines.path.display()
         );
     }
-    db.continue_ids_after_bulk(&tables_with_ids().collect::<Vec<_>>())
-        .await?;
-    db.close().await;
-    eprintln!("imported {loaded} rows from {}", path.display());
-    Ok(())
+    Ok(loaded)
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Db> {

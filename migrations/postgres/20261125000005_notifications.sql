@@ -7,6 +7,11 @@
 -- with what it is about: its article, comment, recipient or (single) actor by foreign keys, an
 -- aggregate with its last remaining actor.
 
+-- While `quill import` or `quill seed` writes a site's history in bulk, a row here keeps the
+-- triggers that record events quiet: an import brings its notifications as rows of their own (read
+-- or not, counted as they were), and seeded history is not news. Kept counts are kept as always.
+CREATE TABLE bulk_loads (started_at TEXT NOT NULL);
+
 -- (recipient_id, kind, subject_id, day) is a notification's identity: one follow notification
 -- per follower (following again adds none), one per comment, one per published article, one per
 -- article and day for favorites and claps. subject_id is the follower, the comment or the
@@ -57,6 +62,9 @@ $$;
 -- concurrent actors count one by one.
 CREATE FUNCTION notification_actors_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF EXISTS (SELECT 1 FROM bulk_loads) THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         UPDATE notifications SET actors_count = actors_count + 1, updated_at = NEW.created_at, is_read = 0
          WHERE id = NEW.notification_id;
@@ -80,6 +88,9 @@ DECLARE
     stamp TEXT := notification_now();
     recipient BIGINT;
 BEGIN
+    IF EXISTS (SELECT 1 FROM bulk_loads) THEN
+        RETURN NULL;
+    END IF;
     SELECT a.author_id INTO recipient FROM articles a WHERE a.id = NEW.article_id;
     IF recipient IS NULL OR recipient = NEW.user_id THEN
         RETURN NULL;
@@ -106,6 +117,9 @@ CREATE FUNCTION follows_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     stamp TEXT := notification_now();
 BEGIN
+    IF EXISTS (SELECT 1 FROM bulk_loads) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, created_at, updated_at)
     VALUES (NEW.followee_id, 'follow', NEW.follower_id, NEW.follower_id, stamp, stamp)
     ON CONFLICT (recipient_id, kind, subject_id, day) DO NOTHING;
@@ -119,6 +133,9 @@ CREATE TRIGGER follows_notify AFTER INSERT ON follows
 -- once: the article's author answered on their own comment gets the reply only.
 CREATE FUNCTION comments_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF EXISTS (SELECT 1 FROM bulk_loads) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, article_id, comment_id,
                                created_at, updated_at)
     SELECT p.author_id, 'reply', NEW.id, NEW.author_id, NEW.article_id, NEW.id,

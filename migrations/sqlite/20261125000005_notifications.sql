@@ -7,6 +7,11 @@
 -- with what it is about: its article, comment, recipient or (single) actor by foreign keys, an
 -- aggregate with its last remaining actor.
 
+-- While `quill import` or `quill seed` writes a site's history in bulk, a row here keeps the
+-- triggers that record events quiet: an import brings its notifications as rows of their own (read
+-- or not, counted as they were), and seeded history is not news. Kept counts are kept as always.
+CREATE TABLE bulk_loads (started_at TEXT NOT NULL);
+
 -- (recipient_id, kind, subject_id, day) is a notification's identity: one follow notification
 -- per follower (following again adds none), one per comment, one per published article, one per
 -- article and day for favorites and claps. subject_id is the follower, the comment or the
@@ -49,6 +54,7 @@ CREATE INDEX notification_actors_actor_idx ON notification_actors (actor_id);
 
 -- A new actor brings the notification back as unread.
 CREATE TRIGGER notification_actors_insert AFTER INSERT ON notification_actors
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_loads)
 BEGIN
     UPDATE notifications SET actors_count = actors_count + 1, updated_at = NEW.created_at, is_read = 0
      WHERE id = NEW.notification_id;
@@ -82,6 +88,7 @@ BEGIN
 END;
 
 CREATE TRIGGER favorites_notify AFTER INSERT ON favorites
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_loads)
 BEGIN
     INSERT INTO notification_aggregates (recipient_id, kind, article_id, actor_id)
     SELECT a.author_id, 'favorite', a.id, NEW.user_id FROM articles a WHERE a.id = NEW.article_id;
@@ -89,12 +96,14 @@ END;
 
 -- Only a reader's first clap on an article inserts their row; more claps update it.
 CREATE TRIGGER claps_notify AFTER INSERT ON claps
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_loads)
 BEGIN
     INSERT INTO notification_aggregates (recipient_id, kind, article_id, actor_id)
     SELECT a.author_id, 'clap', a.id, NEW.user_id FROM articles a WHERE a.id = NEW.article_id;
 END;
 
-CREATE TRIGGER follows_notify AFTER INSERT ON follows WHEN NEW.follower_id <> NEW.followee_id
+CREATE TRIGGER follows_notify AFTER INSERT ON follows
+    WHEN NEW.follower_id <> NEW.followee_id AND NOT EXISTS (SELECT 1 FROM bulk_loads)
 BEGIN
     INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, created_at, updated_at)
     VALUES (NEW.followee_id, 'follow', NEW.follower_id, NEW.follower_id,
@@ -105,6 +114,7 @@ END;
 -- A reply notifies the author of the comment it answers, and a comment the article's author,
 -- once: the article's author answered on their own comment gets the reply only.
 CREATE TRIGGER comments_notify AFTER INSERT ON comments
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_loads)
 BEGIN
     INSERT INTO notifications (recipient_id, kind, subject_id, actor_id, article_id, comment_id,
                                created_at, updated_at)

@@ -41,6 +41,8 @@ pub const USERS: Table = Table {
         ("token_epoch", Int),
         ("created_at", Text),
         ("updated_at", Text),
+        ("role", Text),
+        ("suspended_at", Text),
     ],
 };
 
@@ -77,6 +79,7 @@ pub const ARTICLES: Table = Table {
         ("reading_time_minutes", Int),
         ("created_at", Text),
         ("updated_at", Text),
+        ("hidden", Int),
     ],
 };
 
@@ -128,7 +131,101 @@ pub const COMMENTS: Table = Table {
         ("created_at", Text),
         ("updated_at", Text),
         ("deleted_at", Text),
+        ("hidden", Int),
     ],
+};
+
+pub const BLOCKS: Table = Table {
+    name: "blocks",
+    order_by: "blocker_id, blocked_id",
+    columns: &[
+        ("blocker_id", Int),
+        ("blocked_id", Int),
+        ("created_at", Text),
+    ],
+};
+
+pub const REPORTS: Table = Table {
+    name: "reports",
+    order_by: "id",
+    columns: &[
+        ("id", Int),
+        ("reporter_id", Int),
+        ("reporter", Text),
+        ("kind", Text),
+        ("target_id", Int),
+        ("target_slug", Text),
+        ("target_author", Text),
+        ("target_text", Text),
+        ("reason", Text),
+        ("status", Text),
+        ("created_at", Text),
+        ("closed_at", Text),
+        ("closed_by", Text),
+    ],
+};
+
+pub const AUDIT_LOG: Table = Table {
+    name: "audit_log",
+    order_by: "id",
+    columns: &[
+        ("id", Int),
+        ("actor", Text),
+        ("action", Text),
+        ("target", Text),
+        ("reason", Text),
+        ("created_at", Text),
+    ],
+};
+
+/// Loaded as they were, read or not: the triggers that write notifications are quiet during a
+/// bulk load (see [`Db::bulk_load`]).
+pub const NOTIFICATIONS: Table = Table {
+    name: "notifications",
+    order_by: "id",
+    columns: &[
+        ("id", Int),
+        ("recipient_id", Int),
+        ("kind", Text),
+        ("subject_id", Int),
+        ("day", Text),
+        ("actor_id", Int),
+        ("article_id", Int),
+        ("comment_id", Int),
+        ("actors_count", Int),
+        ("is_read", Int),
+        ("created_at", Text),
+        ("updated_at", Text),
+    ],
+};
+
+pub const NOTIFICATION_ACTORS: Table = Table {
+    name: "notification_actors",
+    order_by: "notification_id, actor_id",
+    columns: &[
+        ("notification_id", Int),
+        ("actor_id", Int),
+        ("created_at", Text),
+    ],
+};
+
+/// References to stored images; the images themselves are files or bucket objects.
+pub const UPLOADS: Table = Table {
+    name: "uploads",
+    order_by: "user_id, hash",
+    columns: &[
+        ("user_id", Int),
+        ("hash", Text),
+        ("ext", Text),
+        ("size", Int),
+        ("created_at", Text),
+    ],
+};
+
+pub const UPLOAD_USAGE: Table = Table {
+    name: "upload_usage",
+    order_by: "user_id",
+    columns: &[("user_id", Int), ("bytes", Int)],
 };
 
 /// Every exported table, in an order that loads: each table after those it refers to.
@@ -144,6 +241,13 @@ pub const TABLES: &[&Table] = &[
     &CLAPS,
     &BOOKMARKS,
     &COMMENTS,
+    &BLOCKS,
+    &REPORTS,
+    &AUDIT_LOG,
+    &NOTIFICATIONS,
+    &NOTIFICATION_ACTORS,
+    &UPLOADS,
+    &UPLOAD_USAGE,
 ];
 
 /// Tables that are deliberately not exported, and why; a test checks that every table of the
@@ -158,6 +262,7 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ("published_counts", "kept by triggers as articles load"),
     ("article_search", "search index, kept by triggers"),
     ("_sqlx_migrations", "the new site runs its own migrations"),
+    ("bulk_loads", "marks a load in progress"),
 ];
 
 /// The tables whose ids continue after an import.
@@ -206,40 +311,66 @@ impl Db {
         Ok(())
     }
 
-    /// Writes one batch of `table`'s rows. A comment that was deleted while it had replies
-    /// (a tombstone) goes in live and is then marked deleted, as the API does it, so the
-    /// article's kept comment count comes out right.
+    /// Writes one batch of `table`'s rows. A comment that was deleted while it had replies (a
+    /// tombstone), or hidden with its suspended author, goes in live and is then marked, one
+    /// column at a time as the API does it, so the article's kept comment count comes out right.
     pub async fn load_rows(&self, table: &Table, rows: Vec<Vec<Value>>) -> anyhow::Result<()> {
         let columns = table.column_names();
-        if table.name != "comments" {
+        if table.name != COMMENTS.name {
             return Ok(self.insert_rows(table.name, &columns, &rows).await?);
         }
-        let deleted_at = columns
-            .iter()
-            .position(|c| *c == "deleted_at")
-            .expect("comments carry deleted_at");
-        let mut tombstones = Vec::new();
+        let marks = ["deleted_at", "hidden"].map(|name| {
+            let at = columns.iter().position(|c| *c == name);
+            (name, at.expect("comments carry their marks"))
+        });
+        let mut marked: Vec<(i64, &str, Value)> = Vec::new();
         let rows: Vec<Vec<Value>> = rows
             .into_iter()
             .map(|mut row| {
-                if let (Value::Int(Some(id)), Value::Text(Some(at))) = (&row[0], &row[deleted_at]) {
-                    tombstones.push((*id, at.clone()));
-                    row[deleted_at] = Value::Text(None);
+                let Value::Int(Some(id)) = row[0] else {
+                    return row;
+                };
+                for (name, at) in marks {
+                    let live = match &row[at] {
+                        Value::Text(None) => continue,
+                        Value::Int(Some(0)) => continue,
+                        Value::Int(_) => Value::Int(Some(0)),
+                        Value::Text(_) => Value::Text(None),
+                    };
+                    marked.push((id, name, std::mem::replace(&mut row[at], live)));
                 }
                 row
             })
             .collect();
         self.insert_rows(table.name, &columns, &rows).await?;
         let mut tx = self.begin_write().await?;
-        for (id, at) in tombstones {
-            sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2")
-                .bind(at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        for (id, column, value) in marked {
+            let sql = format!("UPDATE comments SET {column} = $1 WHERE id = $2");
+            let query = match value {
+                Value::Int(i) => sqlx::query(&sql).bind(i),
+                Value::Text(t) => sqlx::query(&sql).bind(t),
+            };
+            query.bind(id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Runs `load` with the triggers that record events (notifications) quiet, so that the rows
+    /// of a site's past do not notify anyone again; kept counts are kept as always.
+    pub async fn bulk_load<T>(
+        &self,
+        load: impl Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        sqlx::query("INSERT INTO bulk_loads (started_at) VALUES ($1)")
+            .bind(chrono::Utc::now().to_rfc3339())
+            .execute(&self.pool)
+            .await?;
+        let outcome = load.await;
+        sqlx::query("DELETE FROM bulk_loads")
+            .execute(&self.pool)
+            .await?;
+        outcome
     }
 
     /// Whether any exported table holds a row: imports go into empty sites only.

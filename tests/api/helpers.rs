@@ -414,14 +414,5 @@ pub async fn spawn_app_with_admin(engine: Engine, name: &str) -> (TestApp, Strin
 
 /// Runs the quill binary with `args` against the database at `url`.
 pub fn quill_command(args: &[&str], url: &str) -> std::process::Output {
-    let data_dir =
-        std::env::temp_dir().join(format!("quill-cmd-{}", uuid::Uuid::new_v4().simple()));
-    std::process::Command::new(env!("CARGO_BIN_EXE_quill"))
-        .args(args)
-        .env_clear()
-        .env("DATA_DIR", &data_dir)
-        .env("DATABASE_URL", url)
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("the quill binary runs")
+    quill(args, &[("DATABASE_URL", url)])
 }

@@ -17,6 +17,7 @@ engine_tests!(
 );
 
 const PASSWORD: &str = "password123";
+/// Who reads the site before and after the move; `dan` is suspended in between.
 const USERS: [&str; 3] = ["ada", "ben", "cleo"];
 
 /// Where a site on `engine` moves: PostgreSQL and SQLite move to each other; without a
@@ -70,9 +71,9 @@ async fn sign_in(app: &TestApp, name: &str) -> String {
     body["user"]["token"].as_str().unwrap().to_string()
 }
 
-/// A small site with one of everything a user can make.
-async fn fill(app: &TestApp) {
-    for name in USERS {
+/// A small site with one of everything a user or an admin can make.
+async fn fill(app: &TestApp, url: &str) {
+    for name in USERS.iter().chain(&["dan"]) {
         let (status, body) = app
             .post(
                 "/api/users",
@@ -182,6 +183,49 @@ async fn fill(app: &TestApp) {
         .delete(&format!("{comments}/{doomed}"), Some(&cleo))
         .await;
     assert!(status.is_success());
+
+    // Moderation: ada is the admin; dan's article and comment are hidden by his suspension.
+    let out = crate::helpers::quill_command(&["admin", "grant", "ada"], url);
+    assert!(out.status.success());
+    let dan = sign_in(app, "dan").await;
+    let spam = app.create_article(&dan, "Buy now", &["rust"]).await;
+    app.post(
+        &comments,
+        Some(&dan),
+        json!({"comment": {"body": "cheap pills"}}),
+    )
+    .await;
+    app.post(
+        &format!("/api/articles/{spam}/report"),
+        Some(&ben),
+        json!({"reason": "spam"}),
+    )
+    .await;
+    app.post("/api/profiles/dan/block", Some(&cleo), json!({}))
+        .await;
+    let (status, _) = app
+        .post(
+            "/api/admin/users/dan/suspension?reason=spam",
+            Some(&ada),
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success());
+
+    // Notifications, some read; an upload.
+    let (_, seen) = app
+        .get("/api/notifications?limit=1&offset=1", Some(&ada))
+        .await;
+    let up_to = seen["notifications"][0]["id"].clone();
+    app.post(
+        "/api/notifications/read",
+        Some(&ada),
+        json!({"upTo": up_to}),
+    )
+    .await;
+    let image = crate::uploads::encoded(&crate::uploads::picture(7), image::ImageFormat::Png);
+    let (status, body) = crate::uploads::upload(app, &ben, &image).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
 /// Every answer a reader or writer of the site could see, by request, without tokens.
@@ -212,6 +256,9 @@ async fn snapshot(app: &TestApp) -> Vec<(String, Option<&'static str>, StatusCod
         "/api/tags",
         "/api/profiles/ada",
         "/api/profiles/ben",
+        "/api/notifications",
+        "/api/admin/reports",
+        "/api/admin/audit",
     ]
     .map(String::from)
     .to_vec();
@@ -242,7 +289,7 @@ async fn a_site_moves_to_the_other_engine_with_nothing_lost(engine: Engine) {
     let source_url = fresh_database(engine).await;
     let source = spawn_with(settings(&source_url, &[])).await;
     source.wait_ready().await;
-    fill(&source).await;
+    fill(&source, &source_url).await;
     let before = snapshot(&source).await;
     let file = export_file();
     run_ok(&["export", &file], &source_url);
@@ -263,8 +310,18 @@ async fn a_site_moves_to_the_other_engine_with_nothing_lost(engine: Engine) {
         .create_article(&ada, "Written on the new site", &["rust"])
         .await;
     target.register("newcomer").await;
+    // The upload's record moved: the same image again is one ben already has.
+    let ben = sign_in(&target, "ben").await;
+    let image = crate::uploads::encoded(&crate::uploads::picture(7), image::ImageFormat::Png);
+    let (status, _) = crate::uploads::upload(&target, &ben, &image).await;
+    assert_eq!(status, StatusCode::OK);
+    // dan is still suspended; reinstating him brings his article back, counted.
+    let (status, _) = target
+        .delete("/api/admin/users/dan/suspension", Some(&ada))
+        .await;
+    assert!(status.is_success());
     let (_, list) = target.get("/api/articles?tag=rust", None).await;
-    assert_eq!(list["articlesCount"], 3);
+    assert_eq!(list["articlesCount"], 4);
     std::fs::remove_file(file).ok();
 }
 
@@ -273,7 +330,7 @@ async fn import_refuses_a_site_that_is_not_empty(engine: Engine) {
     let url = fresh_database(engine).await;
     let app = spawn_with(settings(&url, &[])).await;
     app.wait_ready().await;
-    fill(&app).await;
+    fill(&app, &url).await;
     let file = export_file();
     run_ok(&["export", &file], &url);
     let stderr = run_failing(&["import", &file], &url);
@@ -292,7 +349,7 @@ async fn import_refuses_unknown_versions_and_cut_files(engine: Engine) {
     let source = fresh_database(engine).await;
     let app = spawn_with(settings(&source, &[])).await;
     app.wait_ready().await;
-    fill(&app).await;
+    fill(&app, &source).await;
     let file = export_file();
     run_ok(&["export", &file], &source);
     let whole = std::fs::read_to_string(&file).unwrap();

@@ -40,14 +40,14 @@ async fn spawn(engine: Engine, extra: &[(&str, &str)]) -> (TestApp, PathBuf) {
 }
 
 /// `image` encoded as `format`.
-fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+pub(crate) fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     image.write_to(&mut out, format).unwrap();
     out.into_inner()
 }
 
 /// A small picture whose pixels differ with `seed`, so that each seed is another image.
-fn picture(seed: u8) -> DynamicImage {
+pub(crate) fn picture(seed: u8) -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_fn(40, 30, |x, y| {
         Rgb([x as u8 * 6, y as u8 * 8, seed])
     }))
@@ -87,7 +87,7 @@ async fn send(
 }
 
 /// Uploads `bytes` as `file` (named `image.bin`, typed as a generic binary).
-async fn upload(app: &TestApp, token: &str, bytes: &[u8]) -> (StatusCode, Value) {
+pub(crate) async fn upload(app: &TestApp, token: &str, bytes: &[u8]) -> (StatusCode, Value) {
     send(
         app,
         Some(token),
