@@ -10,6 +10,7 @@
 #   SIZES=default,1m scripts/bench.sh   # and again at 1,000,000 articles (seeding: minutes)
 #   scripts/bench.sh --quick            # CI's smoke run: small data, 2 s per scenario
 #   ENGINES=postgres DURATION=15 scripts/bench.sh
+#   QUILL_BIN=/tmp/quill-old scripts/bench.sh   # another build, e.g. to compare in one sitting
 #
 # Needs wrk (apt-get install wrk), python3, and for PostgreSQL a server at TEST_DATABASE_URL
 # (default postgres://postgres@127.0.0.1:5432) where it may create and drop `quill_bench`.
@@ -31,8 +32,12 @@ fi
 [ -f "$harness/load.py" ] || { echo "bench: no harness at $harness (set BENCH_HARNESS)"; exit 2; }
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 2; }
 
-cargo build --release --locked --quiet
-bin="$root/target/release/quill"
+if [ -n "${QUILL_BIN:-}" ]; then
+  bin=$QUILL_BIN
+else
+  cargo build --release --locked --quiet
+  bin="$root/target/release/quill"
+fi
 out=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$out"; }

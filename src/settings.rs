@@ -39,6 +39,8 @@ pub enum CorsOrigins {
 const MAX_TIMEOUT_SECS: u64 = 86_400;
 /// The sitemaps protocol's limit of URLs per file.
 const SITEMAP_URLS_MAX: u32 = 50_000;
+/// The most `READ_CACHE_MIB` may say: quill is meant to run in a small container.
+const READ_CACHE_MAX_MIB: u64 = 4096;
 /// Ten years: longer token lifetimes are a mistake, and hours past this overflow the clock.
 const MAX_TTL_HOURS: u64 = 87_600;
 
@@ -67,6 +69,17 @@ pub struct Settings {
     pub limits: AbuseLimits,
     pub transport: TransportLimits,
     pub uploads: UploadSettings,
+    pub read_cache: ReadCacheSettings,
+}
+
+/// The per-replica read cache (see `http::cache`).
+#[derive(Debug, Clone)]
+pub struct ReadCacheSettings {
+    /// Bytes of answers kept at most (`READ_CACHE_MIB`); `0` turns caching off.
+    pub bytes: u64,
+    /// The longest an answer is kept (`READ_CACHE_TTL_SECS`): the bound for changes quill is not
+    /// told of, such as SQL run by hand.
+    pub ttl: Duration,
 }
 
 /// How many sign-in failures and sign-ups one account or client address gets per window;
@@ -290,6 +303,17 @@ impl Settings {
         let public_url = public_url(src, port)?;
         Ok(Self {
             uploads: uploads::load(src, &data_dir, &public_url)?,
+            read_cache: ReadCacheSettings {
+                bytes: match src.parse("READ_CACHE_MIB", 8, "a number of MiB, 0 for no cache")? {
+                    mib @ 0..=READ_CACHE_MAX_MIB => mib * 1024 * 1024,
+                    _ => {
+                        return Err(ConfigError::new(format!(
+                            "READ_CACHE_MIB must be from 0 (no cache) to {READ_CACHE_MAX_MIB}"
+                        )));
+                    }
+                },
+                ttl: src.timeout("READ_CACHE_TTL_SECS", 5)?,
+            },
             environment,
             host: src.get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
             port,
@@ -421,6 +445,8 @@ impl Settings {
                 self.public_url.as_str().trim_end_matches('/')
             ),
             format!("SITEMAP_URLS_PER_FILE={}", self.sitemap_urls_per_file),
+            format!("READ_CACHE_MIB={}", self.read_cache.bytes / (1024 * 1024)),
+            format!("READ_CACHE_TTL_SECS={}", self.read_cache.ttl.as_secs()),
             format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
             format!(
                 "LOGIN_FAILURES_PER_ACCOUNT={}",
@@ -730,6 +756,28 @@ mod tests {
                 .starts_with("SIGNUPS_PER_ADDRESS=-1 is not valid"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_read_cache_has_a_size_and_a_lifetime() {
+        let s = load(&[]).unwrap();
+        assert_eq!(
+            (s.read_cache.bytes, s.read_cache.ttl),
+            (8 * 1024 * 1024, Duration::from_secs(5))
+        );
+        let s = load(&[("READ_CACHE_MIB", "0"), ("READ_CACHE_TTL_SECS", "60")]).unwrap();
+        assert_eq!(
+            (s.read_cache.bytes, s.read_cache.ttl),
+            (0, Duration::from_secs(60))
+        );
+        for (name, bad) in [
+            ("READ_CACHE_MIB", "4097"),
+            ("READ_CACHE_MIB", "-1"),
+            ("READ_CACHE_TTL_SECS", "0"),
+        ] {
+            let err = load(&[(name, bad)]).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
     }
 
     #[test]

@@ -101,7 +101,11 @@ impl AuthUser {
             TokenError::Expired => Refusal::Token("has expired"),
             TokenError::Invalid => Refusal::Token("is invalid"),
         })?;
-        match state.db.session_user(user_id, &claims.sid).await {
+        let found = state
+            .cache
+            .session_user(&state.db, user_id, &claims.sid, claims.exp)
+            .await;
+        match found {
             Ok(Some(user)) if user.epoch != claims.epoch => Err(Refusal::Token("has been revoked")),
             Ok(Some(user)) if user.suspended => {
                 Err(Refusal::Token("belongs to a suspended account"))
@@ -121,10 +125,21 @@ impl AuthUser {
     }
 }
 
+impl AuthUser {
+    /// The signed-in user, if the request's token holds; the extractors below then take it from
+    /// the request instead of checking the token again.
+    pub(super) async fn verify(parts: &Parts, state: &AppState) -> Option<Self> {
+        Self::authenticate(parts, state).await.ok()
+    }
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(user) = parts.extensions.get::<Self>() {
+            return Ok(user.clone());
+        }
         Self::authenticate(parts, state)
             .await
             .map_err(|refusal| match refusal {
@@ -147,6 +162,9 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
     ) -> Result<Option<Self>, ApiError> {
         if !parts.headers.contains_key(AUTHORIZATION) {
             return Ok(None);
+        }
+        if let Some(user) = parts.extensions.get::<Self>() {
+            return Ok(Some(user.clone()));
         }
         match Self::authenticate(parts, state).await {
             Ok(user) => Ok(Some(user)),

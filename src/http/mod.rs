@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod articles;
 pub mod bookmarks;
+pub mod cache;
 pub mod claps;
 pub mod comments;
 pub mod docs;
@@ -59,6 +60,7 @@ pub struct AppState {
     /// `SITEMAP_URLS_PER_FILE`.
     pub sitemap_urls_per_file: i64,
     pub uploads: Arc<uploads::Uploads>,
+    pub cache: Arc<cache::ReadCache>,
 }
 
 /// What readiness depends on besides a live database, and whether the database is known to be
@@ -141,6 +143,10 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::guard,

@@ -64,7 +64,8 @@ impl Db {
     /// each of `tables` (SQLite's do by themselves), and a vacuum clears the dead row versions
     /// that every trigger-kept count leaves behind (a popular author's row is rewritten once per
     /// article), which index scans would otherwise step over until autovacuum came by, and
-    /// gathers the statistics the planner needs for tables that were empty a minute ago.
+    /// gathers the statistics the planner needs for tables that were empty a minute ago. Then
+    /// running replicas are told.
     pub async fn after_bulk_load(&self, tables: &[&str]) -> Result<(), sqlx::Error> {
         if self.engine == Engine::Postgres {
             for table in tables {
@@ -77,7 +78,8 @@ impl Db {
             }
             sqlx::query("VACUUM (ANALYZE)").execute(&self.pool).await?;
         }
-        Ok(())
+        // A server already running on this database must not keep serving the empty site.
+        self.announce_change("bulk load").await
     }
 
     /// How many rows `table` has (the seed refuses to write into a site that has users).

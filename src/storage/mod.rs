@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod bookmarks;
 pub mod bulk;
+pub mod changes;
 pub mod claps;
 pub mod comments;
 pub mod feeds;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod articles;
 mod bookmarks;
+mod caching;
 mod chaos;
 mod claps;
 mod commands;

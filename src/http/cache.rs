@@ -1,0 +1,216 @@
+//! Read caching, per replica: whole answers of the public reading routes (articles and their
+//! comments, profiles, tags), kept per viewer, and the session lookup that authenticates a
+//! request. An entry is good only for the generation of the change feed it was made in
+//! ([`crate::storage::changes`]: every write moves it here before its answer leaves, and on every
+//! other replica through PostgreSQL's `LISTEN/NOTIFY`) and for `READ_CACHE_TTL_SECS` at most, the
+//! bound for changes quill is not told of (SQL by hand, a lost notification).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::AuthUser;
+use super::middleware::guarded;
+use crate::settings::ReadCacheSettings;
+use crate::storage::Db;
+use crate::storage::changes::Changes;
+use crate::storage::sessions::SessionUser;
+
+/// Answers larger than this are served but not kept.
+const ANSWER_MAX_BYTES: usize = 512 * 1024;
+/// Sessions kept at most (about 150 bytes each).
+const SESSIONS_MAX: usize = 20_000;
+/// How long a write's answer waits, at most, for the other replicas to be told of it.
+const ANNOUNCE_WAIT: Duration = Duration::from_secs(1);
+
+/// Who sees an answer (`None`: anonymous) and the path with its query.
+type AnswerKey = (Option<i64>, String);
+
+#[derive(Clone)]
+struct Answer {
+    generation: u64,
+    made: Instant,
+    content_type: Option<HeaderValue>,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct Session {
+    generation: u64,
+    made: Instant,
+    user: SessionUser,
+}
+
+#[derive(Clone)]
+struct AnswerBytes;
+
+impl Weighter<AnswerKey, Answer> for AnswerBytes {
+    fn weight(&self, key: &AnswerKey, answer: &Answer) -> u64 {
+        (key.1.len() + answer.body.len() + 96) as u64
+    }
+}
+
+pub struct ReadCache {
+    /// `None` when `READ_CACHE_MIB=0`.
+    answers: Option<Cache<AnswerKey, Answer, AnswerBytes>>,
+    /// Only where every process's writes are heard (PostgreSQL): on SQLite, `quill admin` runs
+    /// in a process of its own, and a role it grants must count from the next request.
+    sessions: Option<Cache<(i64, String), Session>>,
+    ttl: Duration,
+    pub changes: Arc<Changes>,
+}
+
+impl ReadCache {
+    pub fn new(settings: &ReadCacheSettings, changes: Arc<Changes>) -> Self {
+        let on = settings.bytes > 0;
+        Self {
+            answers: on.then(|| {
+                Cache::with_weighter(
+                    (settings.bytes / 4096).max(16) as usize,
+                    settings.bytes,
+                    AnswerBytes,
+                )
+            }),
+            sessions: (on && changes.hears_other_processes()).then(|| Cache::new(SESSIONS_MAX)),
+            ttl: settings.ttl,
+            changes,
+        }
+    }
+
+    fn fresh(&self, generation: u64, made: Instant, now: u64) -> bool {
+        generation == now && made.elapsed() < self.ttl
+    }
+
+    /// The user behind a live session, as [`Db::session_user`] answers, from the cache when it
+    /// holds a fresh answer; `expires_at` is the session's end (the token's `exp`).
+    pub async fn session_user(
+        &self,
+        db: &Db,
+        user_id: i64,
+        session_id: &str,
+        expires_at: i64,
+    ) -> Result<Option<SessionUser>, sqlx::Error> {
+        let generation = self.changes.current();
+        let (Some(sessions), Some(generation)) = (&self.sessions, generation) else {
+            return db.session_user(user_id, session_id).await;
+        };
+        let key = (user_id, session_id.to_string());
+        if let Some(kept) = sessions.get(&key)
+            && self.fresh(kept.generation, kept.made, generation)
+            && expires_at > chrono::Utc::now().timestamp()
+        {
+            return Ok(Some(kept.user));
+        }
+        let found = db.session_user(user_id, session_id).await?;
+        if let Some(user) = &found {
+            sessions.insert(
+                key,
+                Session {
+                    generation,
+                    made: Instant::now(),
+                    user: user.clone(),
+                },
+            );
+        }
+        Ok(found)
+    }
+}
+
+/// Whether GET `path` may be answered from the cache: the reading routes whose answer depends
+/// only on the site and on who asks.
+fn cacheable(path: &str) -> bool {
+    path == "/api/articles"
+        || path.starts_with("/api/articles/")
+        || path == "/api/tags"
+        || path.starts_with("/api/profiles/")
+}
+
+/// Serves cacheable reads from the cache and keeps their answers; after every other request to
+/// the API that was not refused, records the write (see [`Changes::wrote`]).
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if request.method() == Method::GET && cacheable(path) {
+        return read(&state, request, next).await;
+    }
+    if request.method().is_safe() || !guarded(path) {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    // A refused request (4xx) changed nothing a reader sees; counting it would let a flood of
+    // bad requests empty every cache.
+    if !response.status().is_client_error() {
+        state.cache.changes.wrote(ANNOUNCE_WAIT).await;
+    }
+    response
+}
+
+async fn read(state: &AppState, request: Request, next: Next) -> Response {
+    let cache = &state.cache;
+    let (Some(answers), Some(generation)) = (&cache.answers, cache.changes.current()) else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    let viewer = if parts.headers.contains_key(AUTHORIZATION) {
+        match AuthUser::verify(&parts, state).await {
+            Some(user) => {
+                let id = user.id;
+                parts.extensions.insert(user);
+                Some(id)
+            }
+            // The route itself says what is wrong with the token.
+            None => return next.run(Request::from_parts(parts, body)).await,
+        }
+    } else {
+        None
+    };
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path(), |p| p.as_str());
+    let key = (viewer, target.to_string());
+    if let Some(kept) = answers.get(&key)
+        && cache.fresh(kept.generation, kept.made, generation)
+    {
+        metrics::counter!("read_cache_requests_total", "result" => "hit").increment(1);
+        let mut response = Response::new(Body::from(kept.body));
+        if let Some(content_type) = kept.content_type {
+            response.headers_mut().insert(CONTENT_TYPE, content_type);
+        }
+        return response;
+    }
+    metrics::counter!("read_cache_requests_total", "result" => "miss").increment(1);
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (head, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return ApiError::internal(anyhow::anyhow!("reading an answer: {e}")).into_response();
+        }
+    };
+    // An answer made while the site changed may already be stale: not worth its space.
+    if bytes.len() <= ANSWER_MAX_BYTES && cache.changes.current() == Some(generation) {
+        answers.insert(
+            key,
+            Answer {
+                generation,
+                made: Instant::now(),
+                content_type: head.headers.get(CONTENT_TYPE).cloned(),
+                body: bytes.clone(),
+            },
+        );
+    }
+    Response::from_parts(head, Body::from(bytes))
+}
