@@ -73,8 +73,6 @@ pub async fn admin(settings: &Settings, change: RoleChange) -> anyhow::Result<()
     let account = db
         .set_role(Actor::CommandLine, &change.username, change.grant)
         .await?;
-    // Replicas keep who is an admin with each session they cache.
-    db.announce_change("quill admin").await?;
     db.close().await;
     let account =
         account.ok_or_else(|| anyhow::anyhow!("there is no user named {:?}", change.username))?;

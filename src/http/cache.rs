@@ -1,6 +1,7 @@
 //! Read caching, per replica: whole answers of the public reading routes (articles and their
-//! comments, profiles, tags), kept per viewer, and the session lookup that authenticates a
-//! request. An entry is good only for the generation of the change feed it was made in
+//! comments, profiles, tags), kept per viewer. The token of a request is checked against the
+//! database every time, cached answer or not, so an ended session is refused at once on every
+//! replica. An entry is good only for the generation of the change feed it was made in
 //! ([`crate::storage::changes`]: every write moves it here before its answer leaves, and on every
 //! other replica through PostgreSQL's `LISTEN/NOTIFY`) and for `READ_CACHE_TTL_SECS` at most, the
 //! bound for changes quill is not told of (SQL by hand, a lost notification).
@@ -22,14 +23,10 @@ use super::error::ApiError;
 use super::extract::AuthUser;
 use super::middleware::guarded;
 use crate::settings::ReadCacheSettings;
-use crate::storage::Db;
 use crate::storage::changes::Changes;
-use crate::storage::sessions::SessionUser;
 
 /// Answers larger than this are served but not kept.
 const ANSWER_MAX_BYTES: usize = 512 * 1024;
-/// Sessions kept at most (about 150 bytes each).
-const SESSIONS_MAX: usize = 20_000;
 /// How long a write's answer waits, at most, for the other replicas to be told of it.
 const ANNOUNCE_WAIT: Duration = Duration::from_secs(1);
 
@@ -45,13 +42,6 @@ struct Answer {
 }
 
 #[derive(Clone)]
-struct Session {
-    generation: u64,
-    made: Instant,
-    user: SessionUser,
-}
-
-#[derive(Clone)]
 struct AnswerBytes;
 
 impl Weighter<AnswerKey, Answer> for AnswerBytes {
@@ -63,25 +53,20 @@ impl Weighter<AnswerKey, Answer> for AnswerBytes {
 pub struct ReadCache {
     /// `None` when `READ_CACHE_MIB=0`.
     answers: Option<Cache<AnswerKey, Answer, AnswerBytes>>,
-    /// Only where every process's writes are heard (PostgreSQL): on SQLite, `quill admin` runs
-    /// in a process of its own, and a role it grants must count from the next request.
-    sessions: Option<Cache<(i64, String), Session>>,
     ttl: Duration,
     pub changes: Arc<Changes>,
 }
 
 impl ReadCache {
     pub fn new(settings: &ReadCacheSettings, changes: Arc<Changes>) -> Self {
-        let on = settings.bytes > 0;
         Self {
-            answers: on.then(|| {
+            answers: (settings.bytes > 0).then(|| {
                 Cache::with_weighter(
                     (settings.bytes / 4096).max(16) as usize,
                     settings.bytes,
                     AnswerBytes,
                 )
             }),
-            sessions: (on && changes.hears_other_processes()).then(|| Cache::new(SESSIONS_MAX)),
             ttl: settings.ttl,
             changes,
         }
@@ -89,40 +74,6 @@ impl ReadCache {
 
     fn fresh(&self, generation: u64, made: Instant, now: u64) -> bool {
         generation == now && made.elapsed() < self.ttl
-    }
-
-    /// The user behind a live session, as [`Db::session_user`] answers, from the cache when it
-    /// holds a fresh answer; `expires_at` is the session's end (the token's `exp`).
-    pub async fn session_user(
-        &self,
-        db: &Db,
-        user_id: i64,
-        session_id: &str,
-        expires_at: i64,
-    ) -> Result<Option<SessionUser>, sqlx::Error> {
-        let generation = self.changes.current();
-        let (Some(sessions), Some(generation)) = (&self.sessions, generation) else {
-            return db.session_user(user_id, session_id).await;
-        };
-        let key = (user_id, session_id.to_string());
-        if let Some(kept) = sessions.get(&key)
-            && self.fresh(kept.generation, kept.made, generation)
-            && expires_at > chrono::Utc::now().timestamp()
-        {
-            return Ok(Some(kept.user));
-        }
-        let found = db.session_user(user_id, session_id).await?;
-        if let Some(user) = &found {
-            sessions.insert(
-                key,
-                Session {
-                    generation,
-                    made: Instant::now(),
-                    user: user.clone(),
-                },
-            );
-        }
-        Ok(found)
     }
 }
 

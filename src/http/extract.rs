@@ -101,11 +101,7 @@ impl AuthUser {
             TokenError::Expired => Refusal::Token("has expired"),
             TokenError::Invalid => Refusal::Token("is invalid"),
         })?;
-        let found = state
-            .cache
-            .session_user(&state.db, user_id, &claims.sid, claims.exp)
-            .await;
-        match found {
+        match state.db.session_user(user_id, &claims.sid).await {
             Ok(Some(user)) if user.epoch != claims.epoch => Err(Refusal::Token("has been revoked")),
             Ok(Some(user)) if user.suspended => {
                 Err(Refusal::Token("belongs to a suspended account"))

@@ -51,12 +51,6 @@ impl Changes {
             .then(|| self.generation.load(Ordering::Acquire))
     }
 
-    /// Whether writes by other processes (other replicas, `quill admin`) reach this one before
-    /// their writer is answered. On SQLite they are seen within [`FILE_POLL`].
-    pub fn hears_other_processes(&self) -> bool {
-        self.engine == Engine::Postgres
-    }
-
     /// Everything cached so far is stale.
     pub fn moved(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::articles::{FROM, LISTED, VISIBLE, article, columns};
 use super::search::{SearchSql, search_sql};
-use super::{Db, Sql};
+use super::{Db, Engine, Sql};
 use crate::domain::search::SearchQuery;
 use crate::domain::views::Article;
 
@@ -126,6 +126,39 @@ const FEED_TOTAL: &str = concat!(
     " LIMIT 10000) by_tag))"
 );
 
+/// The feed's candidates on PostgreSQL, joined to `articles a`: the newest `limit` articles
+/// (after the position `after`, the numbers of its two parameters) of each followed author and
+/// of each followed tag, each walked down its own index and cut at `limit`, merged. A page then
+/// costs `limit` rows per source, whatever the site's size: walking the newest articles of the
+/// whole site until enough were the reader's (SQLite still does) reads past everything the
+/// reader does not follow, and a popular tag's every article when matching by tag.
+fn feed_sources(after: Option<(usize, usize)>, limit: &str) -> String {
+    let (by_author, by_tag) = match after {
+        Some((at, id)) => (
+            format!(" AND (s.published_at, s.id) < (${at}, ${id})"),
+            format!(" AND (tg.published_at, tg.article_id) < (${at}, ${id})"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    format!(
+        " JOIN (SELECT c.id FROM (\
+             SELECT x.id, x.published_at FROM follows fo CROSS JOIN LATERAL (\
+               SELECT s.id, s.published_at FROM articles s \
+               WHERE s.author_id = fo.followee_id AND s.status = 'published' AND s.hidden = 0\
+               {by_author} ORDER BY s.published_at DESC, s.id DESC LIMIT {limit}) x \
+             WHERE fo.follower_id = $1 AND fo.followee_id <> $1 \
+             UNION \
+             SELECT x.id, x.published_at FROM tag_follows tf CROSS JOIN LATERAL (\
+               SELECT tg.article_id AS id, tg.published_at FROM article_tags tg \
+               JOIN articles s ON s.id = tg.article_id \
+               WHERE tg.tag_id = tf.tag_id AND tg.published = 1 AND s.hidden = 0 \
+               AND s.author_id <> $1{by_tag} \
+               ORDER BY tg.published_at DESC, tg.article_id DESC LIMIT {limit}) x \
+             WHERE tf.user_id = $1) c \
+           ORDER BY c.published_at DESC, c.id DESC LIMIT {limit}) feed ON feed.id = a.id"
+    )
+}
+
 impl Db {
     /// One page of `list` as `viewer` sees it, with the list's total (see [`COUNT_CAP`]) and
     /// where the next page starts. One query per page, whose cost follows the page, not the
@@ -157,24 +190,39 @@ impl Db {
             ),
             Total::Feed => FEED_TOTAL.to_string(),
         };
-        let head = format!(
-            "{columns}, {key} AS cursor_at, a.id AS cursor_id, {total} AS total{FROM}{joins} \
-             WHERE {conditions}",
-            columns = columns(viewer.is_some(), false),
-            key = key.unwrap_or("NULL"),
-        );
-        let after_param = binds.len() + 2;
-        let keyset = key.map(|key| {
+        let head = |joins: &str| {
             format!(
-                "{head} AND ({key}, {id}) < (${after_param}, ${}) ORDER BY {order} LIMIT ${}",
+                "{columns}, {key} AS cursor_at, a.id AS cursor_id, {total} AS total{FROM}{joins} \
+                 WHERE {conditions}",
+                columns = columns(viewer.is_some(), false),
+                key = key.unwrap_or("NULL"),
+            )
+        };
+        let after_param = binds.len() + 2;
+        let fan_in = matches!(list, ArticleList::Feed) && self.engine() == Engine::Postgres;
+        let keyset = key.map(|key| {
+            let limit = format!("${}", after_param + 2);
+            let joins = match fan_in {
+                true => feed_sources(Some((after_param, after_param + 1)), &limit),
+                false => joins.clone(),
+            };
+            format!(
+                "{head} AND ({key}, {id}) < (${after_param}, ${}) ORDER BY {order} LIMIT {limit}",
                 after_param + 1,
-                after_param + 2
+                head = head(&joins),
             )
         });
-        let by_offset = format!(
-            "{head} ORDER BY {order} LIMIT ${after_param} OFFSET ${}",
-            after_param + 1
-        );
+        let by_offset = {
+            let joins = match fan_in {
+                true => feed_sources(None, &format!("${after_param} + ${}", after_param + 1)),
+                false => joins.clone(),
+            };
+            format!(
+                "{head} ORDER BY {order} LIMIT ${after_param} OFFSET ${}",
+                after_param + 1,
+                head = head(&joins),
+            )
+        };
         let fetch = |limit: i64, from: &Position| {
             let (text, position) = match (from, &keyset) {
                 (Position::After { at, id }, Some(keyset)) => (keyset, Some((at.clone(), *id))),
@@ -301,7 +349,12 @@ impl Db {
                 }
             }
             ArticleList::Feed => {
-                parts.sql.push(FEED);
+                // On PostgreSQL the page comes from the feed's sources (see `feed_sources`),
+                // which already hold only their published articles by others.
+                parts.sql.push(match self.engine() {
+                    Engine::Postgres => LISTED,
+                    Engine::Sqlite => FEED,
+                });
                 parts.total = Total::Feed;
             }
             ArticleList::Drafts => {

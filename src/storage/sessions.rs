@@ -17,7 +17,6 @@ const PURGE_BATCH: i64 = 1_000;
 pub const MAX_SESSIONS_PER_USER: i64 = 100;
 
 /// The user behind a live session.
-#[derive(Clone)]
 pub struct SessionUser {
     /// The current token epoch; tokens signed under another have been revoked.
     pub epoch: i64,

@@ -133,7 +133,13 @@ async fn a_second_replica_sees_writes_and_refuses_ended_sessions(engine: Engine)
     let other = one.register("other").await;
     let first = one.create_article(&author, "First", &["cache"]).await;
 
-    // Replica two caches each viewer's list and the reader's feed.
+    // Replica two caches each viewer's list and the reader's feed, once it hears the others.
+    let before = hits(two).await;
+    within("caching", || async {
+        listed(two, None, &first).await;
+        hits(two).await > before
+    })
+    .await;
     let before = hits(two).await;
     for _ in 0..2 {
         for token in [None, Some(reader.as_str()), Some(other.as_str())] {
