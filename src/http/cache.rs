@@ -87,7 +87,7 @@ fn cacheable(path: &str) -> bool {
 }
 
 /// Serves cacheable reads from the cache and keeps their answers; after every other request to
-/// the API that was not refused, records the write (see [`Changes::wrote`]).
+/// the API, unless refused before writing, records the write (see [`Changes::wrote`]).
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if request.method() == Method::GET && cacheable(path) {
@@ -97,12 +97,27 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let response = next.run(request).await;
-    // A refused request (4xx) changed nothing a reader sees; counting it would let a flood of
-    // bad requests empty every cache.
-    if !response.status().is_client_error() {
+    if !refused_before_writing(response.status()) {
         state.cache.changes.wrote(ANNOUNCE_WAIT).await;
     }
     response
+}
+
+/// Answers that come before anything is written: malformed, unauthenticated, invalid, too large
+/// or too many. Counting them as writes would let a flood of bad requests empty every cache.
+/// Other refusals may follow a write (a favorite whose article was hidden meanwhile is written,
+/// then answered 404), so they count.
+fn refused_before_writing(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::UNAUTHORIZED
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY
+            | StatusCode::TOO_MANY_REQUESTS
+    )
 }
 
 async fn read(state: &AppState, request: Request, next: Next) -> Response {
