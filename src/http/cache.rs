@@ -174,7 +174,9 @@ async fn read(state: &AppState, request: Request, next: Next) -> Response {
                 generation,
                 made: Instant::now(),
                 content_type: head.headers.get(CONTENT_TYPE).cloned(),
-                body: bytes.clone(),
+                // A serialized body sits in a buffer grown by doubling: kept as it is, an entry
+                // could hold twice what the cache counts for it.
+                body: Bytes::copy_from_slice(&bytes),
             },
         );
     }
