@@ -83,6 +83,10 @@ enum Refusal {
 
 impl AuthUser {
     async fn authenticate(parts: &Parts, state: &AppState) -> Result<Self, Refusal> {
+        // Already checked by the read cache, which needs to know who asks.
+        if let Some(user) = parts.extensions.get::<Self>() {
+            return Ok(user.clone());
+        }
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
             return Err(Refusal::Token("is missing"));
         };
@@ -119,9 +123,7 @@ impl AuthUser {
             Err(e) => Err(Refusal::Failed(e.into())),
         }
     }
-}
 
-impl AuthUser {
     /// The signed-in user, if the request's token holds; the extractors below then take it from
     /// the request instead of checking the token again.
     pub(super) async fn verify(parts: &Parts, state: &AppState) -> Option<Self> {
@@ -133,9 +135,6 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(user) = parts.extensions.get::<Self>() {
-            return Ok(user.clone());
-        }
         Self::authenticate(parts, state)
             .await
             .map_err(|refusal| match refusal {
@@ -158,9 +157,6 @@ impl OptionalFromRequestParts<AppState> for AuthUser {
     ) -> Result<Option<Self>, ApiError> {
         if !parts.headers.contains_key(AUTHORIZATION) {
             return Ok(None);
-        }
-        if let Some(user) = parts.extensions.get::<Self>() {
-            return Ok(Some(user.clone()));
         }
         match Self::authenticate(parts, state).await {
             Ok(user) => Ok(Some(user)),
