@@ -412,7 +412,7 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
         tag_ids.dedup();
         let tag_list: Vec<String> = tag_ids.iter().map(|&t| tag_name(t)).collect();
         let body = markdown_body(&mut rng, lang, id);
-        let rendered = render_article(&body);
+        let rendered = render_article(&body).expect("seeded bodies are plain Markdown");
         let published = i64::from(status == "published");
         let published_at = Value::Text((status == "published").then(|| created.clone()));
         batch.push(
@@ -477,7 +477,7 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
             let parent = (*first_comment > thread_start && rng.gen_ratio(1, 3))
                 .then(|| rng.gen_range(thread_start..*first_comment));
             let body = sentence(&mut rng, lang, 12);
-            let html = render_comment(&body);
+            let html = render_comment(&body).expect("seeded comments are plain text");
             batch.push(
                 &transfer::COMMENTS,
                 vec![

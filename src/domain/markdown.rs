@@ -13,6 +13,8 @@ use std::sync::LazyLock;
 use ammonia::{Builder, UrlRelative};
 use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd, html};
 
+use super::html_growth;
+
 /// An article body rendered once, when the article is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedArticle {
@@ -20,17 +22,61 @@ pub struct RenderedArticle {
     pub reading_time_minutes: i64,
 }
 
-pub fn render_article(markdown: &str) -> RenderedArticle {
-    let (html, tally) = render(markdown, Kind::Article);
-    RenderedArticle {
+/// The most a body's HTML may weigh: this many times its Markdown, plus [`GROWTH_SLACK`].
+pub const GROWTH_MAX: usize = 8;
+/// Room for short bodies whose markup outweighs their text (a one-line table, a nested quote).
+const GROWTH_SLACK: usize = 16 * 1024;
+
+/// A body whose HTML would outgrow [`GROWTH_MAX`] times its length: raw HTML tags opened and
+/// never closed, which the HTML parser copies into every block that follows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("renders to more than {GROWTH_MAX} times its length; close the HTML tags it opens")]
+pub struct Overgrown;
+
+pub fn render_article(markdown: &str) -> Result<RenderedArticle, Overgrown> {
+    let (html, tally) = render(markdown, Kind::Article)?;
+    Ok(RenderedArticle {
         html,
         reading_time_minutes: tally.minutes(),
-    }
+    })
 }
 
 /// A comment body: the same Markdown, a smaller allowed set (no images, no headings).
-pub fn render_comment(markdown: &str) -> String {
-    render(markdown, Kind::Comment).0
+pub fn render_comment(markdown: &str) -> Result<String, Overgrown> {
+    Ok(render(markdown, Kind::Comment)?.0)
+}
+
+/// Renders on tokio's blocking pool: the longest bodies take tens of milliseconds, which no
+/// request on the async workers should spend waiting behind. Hands the Markdown back with what
+/// `render` made of it.
+pub async fn render_blocking<T: Send + 'static>(
+    markdown: String,
+    render: fn(&str) -> T,
+) -> (String, T) {
+    let task = tokio::task::spawn_blocking(move || {
+        let out = render(&markdown);
+        (markdown, out)
+    });
+    match task.await {
+        Ok(rendered) => rendered,
+        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+    }
+}
+
+/// A body shown as the text it is, for one stored before rendering was bounded that no longer
+/// renders: its reader sees the source rather than nothing.
+pub fn as_text(markdown: &str) -> String {
+    let mut html = String::with_capacity(markdown.len() + 16);
+    html::push_html(
+        &mut html,
+        [
+            Event::Start(Tag::Paragraph),
+            Event::Text(markdown.into()),
+            Event::End(TagEnd::Paragraph),
+        ]
+        .into_iter(),
+    );
+    html
 }
 
 /// Prefixed to every `id` the sanitizer keeps, so a body cannot take over the ids the page itself
@@ -71,8 +117,10 @@ impl Kind {
     }
 }
 
-/// One parse feeds both the HTML writer and the reading-time tally.
-fn render(markdown: &str, kind: Kind) -> (String, ReadingTally) {
+/// One parse feeds both the HTML writer and the reading-time tally. The parse and the HTML it
+/// writes are linear in the Markdown; the sanitizer's tree may not be, so its growth is measured
+/// before the sanitizer builds it.
+fn render(markdown: &str, kind: Kind) -> Result<(String, ReadingTally), Overgrown> {
     let mut tally = ReadingTally::default();
     let mut tables = TableCells::default();
     let events = Parser::new_ext(markdown, kind.options()).filter_map(|event| {
@@ -99,7 +147,19 @@ fn render(markdown: &str, kind: Kind) -> (String, ReadingTally) {
     });
     let mut unsanitized = String::with_capacity(markdown.len() + markdown.len() / 2);
     html::push_html(&mut unsanitized, events);
-    (kind.sanitizer().clean(&unsanitized).to_string(), tally)
+    let budget = markdown
+        .len()
+        .saturating_mul(GROWTH_MAX)
+        .saturating_add(GROWTH_SLACK);
+    if unsanitized.len() > budget || !html_growth::within(&unsanitized, budget) {
+        return Err(Overgrown);
+    }
+    // The sanitizer adds `rel` to links and a prefix to ids, so its output is measured too.
+    let html = kind.sanitizer().clean(&unsanitized).to_string();
+    if html.len() > budget {
+        return Err(Overgrown);
+    }
+    Ok((html, tally))
 }
 
 /// pulldown-cmark aligns table cells with a `style` attribute, and allowing `style` would let
@@ -299,6 +359,15 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::article::BODY_MAX;
+
+    fn article(markdown: &str) -> RenderedArticle {
+        render_article(markdown).expect("within the growth bound")
+    }
+
+    fn comment(markdown: &str) -> String {
+        render_comment(markdown).expect("within the growth bound")
+    }
 
     /// Classic vectors from the OWASP XSS Filter Evasion Cheat Sheet and its usual companions,
     /// plus ones that only Markdown can produce (links, images, autolinks, references).
@@ -579,11 +648,11 @@ mod tests {
     #[test]
     fn no_vector_survives_either_sanitizer() {
         for vector in XSS_VECTORS {
-            let article = render_article(vector).html;
+            let article = article(vector).html;
             if let Some(found) = violation(&article, "") {
                 panic!("article kept {found} from {vector:?}: {article:?}");
             }
-            let comment = render_comment(vector);
+            let comment = comment(vector);
             if let Some(found) = violation(&comment, FORBIDDEN_IN_COMMENTS) {
                 panic!("comment kept {found} from {vector:?}: {comment:?}");
             }
@@ -592,7 +661,7 @@ mod tests {
 
     #[test]
     fn tables_keep_their_alignment_without_style() {
-        let html = render_article("| left | right |\n|:--|--:|\n| 1 | 2 |").html;
+        let html = article("| left | right |\n|:--|--:|\n| 1 | 2 |").html;
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<th align=\"left\">left</th>"), "{html}");
         assert!(html.contains("<td align=\"right\">2</td>"), "{html}");
@@ -601,12 +670,12 @@ mod tests {
 
     #[test]
     fn strikethrough_renders() {
-        assert_eq!(render_article("~~gone~~").html, "<p><del>gone</del></p>\n");
+        assert_eq!(article("~~gone~~").html, "<p><del>gone</del></p>\n");
     }
 
     #[test]
     fn task_lists_keep_their_state_without_form_controls() {
-        let html = render_article("- [x] done\n- [ ] todo").html;
+        let html = article("- [x] done\n- [ ] todo").html;
         assert!(html.contains("☑ done"), "{html}");
         assert!(html.contains("☐ todo"), "{html}");
         assert!(!html.contains("<input"), "{html}");
@@ -614,7 +683,7 @@ mod tests {
 
     #[test]
     fn footnote_links_reach_their_prefixed_definitions() {
-        let html = render_article("Claim[^source].\n\n[^source]: Where it is from.").html;
+        let html = article("Claim[^source].\n\n[^source]: Where it is from.").html;
         assert!(
             html.contains("<sup class=\"footnote-reference\"><a href=\"#user-content-source\""),
             "{html}"
@@ -628,12 +697,12 @@ mod tests {
 
     #[test]
     fn links_get_nofollow_noopener() {
-        let html = render_article("[quill](https://example.com/a?b=c)").html;
+        let html = article("[quill](https://example.com/a?b=c)").html;
         assert_eq!(
             html,
             "<p><a href=\"https://example.com/a?b=c\" rel=\"nofollow noopener\">quill</a></p>\n"
         );
-        let html = render_comment("[home](/articles/x) and <mailto:a@example.com>");
+        let html = comment("[home](/articles/x) and <mailto:a@example.com>");
         assert!(html.contains("href=\"/articles/x\""), "{html}");
         assert!(html.contains("href=\"mailto:a@example.com\""), "{html}");
     }
@@ -641,36 +710,35 @@ mod tests {
     #[test]
     fn images_are_kept_in_articles_only() {
         let markdown = "![a cat](https://example.com/cat.png \"Cat\")";
-        let article = render_article(markdown).html;
+        let article = article(markdown).html;
         assert!(
             article
                 .contains("<img src=\"https://example.com/cat.png\" alt=\"a cat\" title=\"Cat\">"),
             "{article}"
         );
-        let comment = render_comment(markdown);
-        assert_eq!(comment, "<p>a cat</p>\n");
-        assert!(!render_comment("<img src=\"https://example.com/cat.png\">").contains("<img"));
+        assert_eq!(comment(markdown), "<p>a cat</p>\n");
+        assert!(!comment("<img src=\"https://example.com/cat.png\">").contains("<img"));
     }
 
     #[test]
     fn images_load_only_from_the_web() {
-        let html = render_article("<img src=\"mailto:a@example.com\" alt=\"x\">").html;
+        let html = article("<img src=\"mailto:a@example.com\" alt=\"x\">").html;
         assert!(!html.contains("src"), "{html}");
-        let html = render_article("![x](/uploads/x.png)").html;
+        let html = article("![x](/uploads/x.png)").html;
         assert!(html.contains("src=\"/uploads/x.png\""), "{html}");
     }
 
     #[test]
     fn headings_are_kept_in_articles_only() {
-        assert_eq!(render_article("# Title").html, "<h1>Title</h1>\n");
-        assert_eq!(render_comment("# Title"), "<p>Title</p>\n");
-        assert_eq!(render_comment("<h2>Title</h2>"), "Title");
+        assert_eq!(article("# Title").html, "<h1>Title</h1>\n");
+        assert_eq!(comment("# Title"), "<p>Title</p>\n");
+        assert_eq!(comment("<h2>Title</h2>"), "Title");
     }
 
     #[test]
     fn harmless_inline_html_survives() {
         assert_eq!(
-            render_comment("Some <em>inline</em> <b onclick=\"x()\">HTML</b>"),
+            comment("Some <em>inline</em> <b onclick=\"x()\">HTML</b>"),
             "<p>Some <em>inline</em> <b>HTML</b></p>\n"
         );
     }
@@ -681,24 +749,21 @@ mod tests {
 
     #[test]
     fn reading_time_counts_words_characters_and_images() {
-        assert_eq!(render_article(&words(265)).reading_time_minutes, 1);
-        assert_eq!(render_article(&words(2650)).reading_time_minutes, 10);
+        assert_eq!(article(&words(265)).reading_time_minutes, 1);
+        assert_eq!(article(&words(2650)).reading_time_minutes, 10);
         // 500 five-syllable words: 2,500 Hangul characters.
         let korean = "안녕하세요 ".repeat(500);
-        assert_eq!(render_article(&korean).reading_time_minutes, 5);
+        assert_eq!(article(&korean).reading_time_minutes, 5);
         // Two minutes of words plus five images at 12 seconds: one more minute.
         let images = "\n\n![x](https://example.com/x.png)".repeat(5);
-        assert_eq!(
-            render_article(&(words(530) + &images)).reading_time_minutes,
-            3
-        );
-        assert_eq!(render_article(&images.repeat(2)).reading_time_minutes, 2);
+        assert_eq!(article(&(words(530) + &images)).reading_time_minutes, 3);
+        assert_eq!(article(&images.repeat(2)).reading_time_minutes, 2);
     }
 
     #[test]
     fn reading_time_is_at_least_a_minute() {
-        assert_eq!(render_article("").reading_time_minutes, 1);
-        assert_eq!(render_article("Hi.").reading_time_minutes, 1);
+        assert_eq!(article("").reading_time_minutes, 1);
+        assert_eq!(article("Hi.").reading_time_minutes, 1);
     }
 
     #[test]
@@ -707,8 +772,38 @@ mod tests {
             "un*real* [link](https://example.com/a/long/path) `code`\n\n\
              ![long alt text here](https://example.com/x.png) 日本語。한국어",
             Kind::Article,
-        );
+        )
+        .unwrap();
         assert_eq!((tally.words, tally.cjk_chars, tally.images), (3, 6, 1));
+    }
+
+    #[test]
+    fn unclosed_formatting_reopened_by_every_block_is_refused() {
+        let lines = |n: usize| {
+            (0..n)
+                .map(|i| format!("<b x={i}><p>\n"))
+                .collect::<String>()
+        };
+        let article = lines(1_300);
+        assert!(article.len() > 16_000);
+        assert_eq!(render_article(&article), Err(Overgrown));
+        let comment = lines(700);
+        assert!(comment.len() < 10_000);
+        assert_eq!(render_comment(&comment), Err(Overgrown));
+        let attributes: String = (0..3_000)
+            .map(|i| format!("<em title=\"{i:0>100}\"><p>x\n"))
+            .collect();
+        assert_eq!(render_article(&attributes), Err(Overgrown));
+    }
+
+    #[test]
+    fn the_longest_ordinary_bodies_render() {
+        let prose = "A paragraph with *emphasis*, a [link](https://example.com) and `code`.\n\n\
+            | a | b |\n|---|---|\n| 1 | 2 |\n\n- one\n- two\n\n> quoted <b>bold</b>\n\n";
+        let body = prose.repeat(BODY_MAX / prose.len());
+        assert!(article(&body).html.len() > body.len());
+        let korean = "한국어로 쓴 긴 글입니다. ".repeat(BODY_MAX / 14);
+        assert!(article(&korean).html.len() > korean.len());
     }
 
     /// Sanitizing properties for any body, checked with the same [`violation`] scanner as the
@@ -717,7 +812,8 @@ mod tests {
         use proptest::prelude::*;
 
         use super::{
-            FORBIDDEN_IN_COMMENTS, XSS_VECTORS, render_article, render_comment, violation,
+            FORBIDDEN_IN_COMMENTS, GROWTH_MAX, GROWTH_SLACK, XSS_VECTORS, render_article,
+            render_comment, violation,
         };
 
         /// Pieces of HTML, Markdown and URL syntax that attacks are made of, and plain text.
@@ -844,14 +940,16 @@ mod tests {
         proptest! {
             #[test]
             fn no_body_renders_to_anything_a_browser_would_run_or_load(body in bodies()) {
-                let article = render_article(&body);
+                let article = render_article(&body)
+                    .map_err(|e| TestCaseError::fail(format!("{body:?} {e}")))?;
                 prop_assert!(article.reading_time_minutes >= 1);
                 if let Some(found) = violation(&article.html, "") {
                     return Err(TestCaseError::fail(format!(
                         "article kept {found} from {body:?}: {:?}", article.html
                     )));
                 }
-                let comment = render_comment(&body);
+                let comment = render_comment(&body)
+                    .map_err(|e| TestCaseError::fail(format!("{body:?} {e}")))?;
                 if let Some(found) = violation(&comment, FORBIDDEN_IN_COMMENTS) {
                     return Err(TestCaseError::fail(format!(
                         "comment kept {found} from {body:?}: {comment:?}"
@@ -864,6 +962,62 @@ mod tests {
                 prop_assert_eq!(render_article(&body), render_article(&body));
                 prop_assert_eq!(render_comment(&body), render_comment(&body));
             }
+
+            #[test]
+            fn any_nesting_renders_within_the_bound_or_is_refused(body in nestings()) {
+                let bound = body.len() * GROWTH_MAX + GROWTH_SLACK;
+                if let Ok(article) = render_article(&body) {
+                    prop_assert!(article.html.len() <= bound, "{} > {bound}", article.html.len());
+                }
+                if let Ok(comment) = render_comment(&body) {
+                    prop_assert!(comment.len() <= bound, "{} > {bound}", comment.len());
+                }
+            }
+
+            #[test]
+            fn closed_markup_is_never_refused(body in closed_markup()) {
+                prop_assert!(render_article(&body).is_ok(), "{body:?}");
+                prop_assert!(render_comment(&body).is_ok(), "{body:?}");
+            }
+        }
+
+        /// Tags that the HTML parser reopens in every block while they stay open, with the
+        /// attributes it copies each time, and tags that start blocks.
+        const FORMATTING: &[&str] = &["a", "b", "code", "em", "i", "s", "strong", "u", "font"];
+        const BLOCKS: &[&str] = &["p", "div", "blockquote", "li", "table", "td", "h2", "pre"];
+        const MARKDOWN: &[&str] = &[
+            "\n", "\n\n", "> ", "- ", "1. ", "*x* ", "`c` ", "| a |\n", "text ",
+        ];
+
+        /// Long runs of opened, closed and block tags mixed with Markdown, unbalanced at random.
+        fn nestings() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                (prop::sample::select(FORMATTING), 0..1000u32, 0..3usize).prop_map(
+                    |(tag, n, len)| format!(
+                        "<{tag} title=\"{}\">",
+                        n.to_string().repeat(len * 20 + 1)
+                    )
+                ),
+                prop::sample::select(FORMATTING).prop_map(|tag| format!("</{tag}>")),
+                prop::sample::select(BLOCKS).prop_map(|tag| format!("<{tag}>")),
+                prop::sample::select(BLOCKS).prop_map(|tag| format!("</{tag}>")),
+                prop::sample::select(MARKDOWN).prop_map(str::to_string),
+            ];
+            prop::collection::vec(piece, 200..2000).prop_map(|pieces| pieces.concat())
+        }
+
+        /// Every tag closed where it was opened, nested at random, with Markdown as the text.
+        fn closed_markup() -> impl Strategy<Value = String> {
+            let leaf = prop::sample::select(MARKDOWN).prop_map(str::to_string);
+            leaf.prop_recursive(6, 400, 8, |inner| {
+                (
+                    prop::sample::select([FORMATTING, BLOCKS].concat()),
+                    prop::collection::vec(inner, 1..8),
+                )
+                    .prop_map(|(tag, children)| {
+                        format!("<{tag} title=\"t\">{}</{tag}>", children.concat())
+                    })
+            })
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod feeds;
+mod html_growth;
 pub mod images;
 pub mod markdown;
 pub mod moderation;

@@ -17,7 +17,7 @@ use crate::domain::article::{
     ArticleStatus, BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, body, description,
     tag_list, title,
 };
-use crate::domain::markdown::render_article;
+use crate::domain::markdown::{render_article, render_blocking};
 use crate::domain::search::SearchQuery;
 use crate::domain::views::Article;
 use crate::storage::articles::{ArticleChanges, NewArticle, Owned};
@@ -274,17 +274,16 @@ async fn create_article(
     let body = v.field("body", body(input.body));
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let status = v.optional("status", status_field(input.status));
-    let new = v.finish(|| {
-        let body = body?;
-        Some(NewArticle {
-            title: title?,
-            description: description?,
-            rendered: render_article(&body),
-            body,
-            tags: tags.unwrap_or_default(),
-            status: status.unwrap_or(ArticleStatus::Published),
-        })
-    })?;
+    let (title, description, body) = v.finish(|| Some((title?, description?, body?)))?;
+    let (body, rendered) = render_blocking(body, render_article).await;
+    let new = NewArticle {
+        title,
+        description,
+        rendered: rendered?,
+        body,
+        tags: tags.unwrap_or_default(),
+        status: status.unwrap_or(ArticleStatus::Published),
+    };
     let slug = state.db.create_article(user.id, &new).await?;
     let created = show(&state, &slug, Some(user.id)).await?;
     Ok((StatusCode::CREATED, created))
@@ -322,18 +321,21 @@ async fn update_article(
     let new_body = v.optional("body", input.body.map(|b| body(Some(b))));
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let status = v.optional("status", status_field(input.status));
-    let changes = v.finish(|| {
-        Some(ArticleChanges {
-            title: new_title,
-            description: new_description,
-            body: new_body.map(|b| {
-                let rendered = render_article(&b);
-                (b, rendered)
-            }),
-            tags,
-            status,
-        })
-    })?;
+    v.finish(|| Some(()))?;
+    let body = match new_body {
+        Some(body) => match render_blocking(body, render_article).await {
+            (body, Ok(rendered)) => Some((body, rendered)),
+            (_, Err(overgrown)) => return Err(overgrown.into()),
+        },
+        None => None,
+    };
+    let changes = ArticleChanges {
+        title: new_title,
+        description: new_description,
+        body,
+        tags,
+        status,
+    };
     match state.db.update_article(&slug, user.id, &changes).await? {
         Owned::Done(new_slug) => show(&state, &new_slug, Some(user.id)).await,
         Owned::NotFound => Err(ApiError::not_found("article")),

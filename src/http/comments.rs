@@ -14,7 +14,7 @@ use super::extract::{AuthUser, Json, Path, Query};
 use super::moderation::blocked;
 use super::paging::{COMMENTS, PageParams};
 use crate::domain::article::{COMMENT_MAX, comment_body};
-use crate::domain::markdown::render_comment;
+use crate::domain::markdown::{render_blocking, render_comment};
 use crate::domain::views::Comment;
 use crate::storage::comments::{CommentChange, CommentText, CommentWrite};
 
@@ -66,12 +66,10 @@ fn comment_body_schema() -> utoipa::openapi::Object {
     )
 }
 
-fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
+async fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
     let body = comment_body(raw).map_err(|m| ApiError::invalid("body", m))?;
-    Ok(CommentText {
-        html: render_comment(&body),
-        body,
-    })
+    let (body, html) = render_blocking(body, render_comment).await;
+    Ok(CommentText { html: html?, body })
 }
 
 /// A comment id from the path: a non-numeric one names no comment, so it is a 404 like any
@@ -127,7 +125,7 @@ async fn add_comment(
     Path(slug): Path<String>,
     Json(input): Json<NewCommentBody>,
 ) -> ApiResult<(StatusCode, axum::Json<CommentBody>)> {
-    let text = text(input.comment.body)?;
+    let text = text(input.comment.body).await?;
     match state
         .db
         .add_comment(&slug, user.id, &text, input.comment.parent_id)
@@ -163,7 +161,7 @@ async fn edit_comment(
     Json(input): Json<EditCommentBody>,
 ) -> ApiResult<axum::Json<CommentBody>> {
     let id = comment_id(&id)?;
-    let text = text(input.comment.body)?;
+    let text = text(input.comment.body).await?;
     let comment = change_error(state.db.edit_comment(&slug, id, user.id, &text).await?)?;
     Ok(axum::Json(CommentBody { comment }))
 }

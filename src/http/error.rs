@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::HasherError;
 use crate::domain::FieldErrors;
+use crate::domain::markdown::Overgrown;
 use crate::storage::users::Taken;
 use crate::storage::{CREDENTIALS_REFUSED, is_credentials_error};
 
@@ -192,6 +193,12 @@ impl From<HasherError> for ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         Self::internal(e)
+    }
+}
+
+impl From<Overgrown> for ApiError {
+    fn from(e: Overgrown) -> Self {
+        Self::invalid("body", e.to_string())
     }
 }
 

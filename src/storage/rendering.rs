@@ -1,10 +1,12 @@
-//! Rendering the Markdown stored before rendering existed. New and edited bodies are rendered
-//! when written, so this finds work once, after the upgrade that added `body_html`.
+//! Rendering the Markdown stored before rendering existed, or before its growth was bounded (a
+//! migration cleared the HTML that outgrew the bound). New and edited bodies are rendered when
+//! written, so this finds work once, after such an upgrade. A stored body that no longer renders
+//! within the bound is shown as its text.
 
 use sqlx::Row;
 
 use super::Db;
-use crate::domain::markdown::{render_article, render_comment};
+use crate::domain::markdown::{as_text, render_article, render_blocking, render_comment};
 
 /// Where one kind of body lives: `select` takes the batch size as `$1` and yields `id, body`;
 /// the updates take the id as `$1` and the value as `$2`.
@@ -19,9 +21,9 @@ const ARTICLES: Pending = Pending {
     select: "SELECT article_id AS id, body FROM article_bodies WHERE body_html IS NULL LIMIT $1",
     set_html: "UPDATE article_bodies SET body_html = $2 WHERE article_id = $1",
     set_minutes: Some("UPDATE articles SET reading_time_minutes = $2 WHERE id = $1"),
-    render: |body| {
-        let out = render_article(body);
-        (out.html, out.reading_time_minutes)
+    render: |body| match render_article(body) {
+        Ok(out) => (out.html, out.reading_time_minutes),
+        Err(_) => (as_text(body), 1),
     },
 };
 
@@ -29,7 +31,7 @@ const COMMENTS: Pending = Pending {
     select: "SELECT id, body FROM comments WHERE body_html IS NULL AND deleted_at IS NULL LIMIT $1",
     set_html: "UPDATE comments SET body_html = $2 WHERE id = $1",
     set_minutes: None,
-    render: |body| (render_comment(body), 0),
+    render: |body| (render_comment(body).unwrap_or_else(|_| as_text(body)), 0),
 };
 
 /// Rows rendered per transaction: small enough not to hold SQLite's write lock for long.
@@ -55,7 +57,8 @@ impl Db {
             let mut tx = self.begin_write().await?;
             for row in &rows {
                 let id: i64 = row.try_get("id")?;
-                let (html, minutes) = (pending.render)(&row.try_get::<String, _>("body")?);
+                let (_, (html, minutes)) =
+                    render_blocking(row.try_get("body")?, pending.render).await;
                 sqlx::query(pending.set_html)
                     .bind(id)
                     .bind(html)

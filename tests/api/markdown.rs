@@ -9,7 +9,121 @@ engine_tests!(
     comment_bodies_render_without_images_or_headings,
     reading_time_counts_words_and_korean_characters,
     bodies_stored_before_rendering_are_rendered_at_start,
+    bodies_whose_html_would_explode_are_refused,
+    a_stored_body_that_no_longer_renders_is_shown_as_text,
 );
+
+/// Lines that each open a formatting tag with attributes of its own and a block: the HTML
+/// parser copies every open formatting tag into each new block, so `n` lines once built a tree
+/// quadratic in `n` (16 KB became 5 MB of `bodyHtml`).
+fn unclosed_formatting(n: usize) -> String {
+    (0..n).map(|i| format!("<b x={i}><p>\n")).collect()
+}
+
+async fn bodies_whose_html_would_explode_are_refused(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("writer").await;
+    let refused = json!({"errors": {"body": [
+        "renders to more than 8 times its length; close the HTML tags it opens"
+    ]}});
+    let explosive = unclosed_formatting(4_000);
+    let (status, body) = app
+        .post(
+            "/api/articles",
+            Some(&token),
+            json!({"article": {"title": "Boom", "description": "d", "body": explosive}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::UNPROCESSABLE_ENTITY, refused.clone())
+    );
+
+    let slug = app.create_article(&token, "Calm", &[]).await;
+    let (status, body) = app
+        .put(
+            &format!("/api/articles/{slug}"),
+            Some(&token),
+            json!({"article": {"body": explosive}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::UNPROCESSABLE_ENTITY, refused.clone())
+    );
+    let (_, read) = app.get(&format!("/api/articles/{slug}"), None).await;
+    assert_ne!(
+        read["article"]["body"],
+        explosive.as_str(),
+        "the refused edit changed nothing"
+    );
+
+    let (status, body) = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&token),
+            json!({"comment": {"body": unclosed_formatting(700)}}),
+        )
+        .await;
+    assert_eq!((status, body), (StatusCode::UNPROCESSABLE_ENTITY, refused));
+    let (_, comments) = app
+        .get(&format!("/api/articles/{slug}/comments"), None)
+        .await;
+    assert_eq!(comments["comments"], json!([]));
+
+    // The same tags, closed where they are opened, are an ordinary body.
+    let closed: String = (0..4_000)
+        .map(|i| format!("<b x={i}>{i}</b><p>\n"))
+        .collect();
+    let article = app
+        .create_article_with(&token, json!({"body": closed}))
+        .await;
+    let html = article["bodyHtml"].as_str().unwrap();
+    assert!(
+        html.len() < 2 * closed.len(),
+        "{} bytes from {}",
+        html.len(),
+        closed.len()
+    );
+}
+
+/// A body written before rendering was bounded, whose HTML was cleared by the upgrade, is
+/// rendered at start like any other; when it no longer renders within the bound, its readers
+/// see its text.
+async fn a_stored_body_that_no_longer_renders_is_shown_as_text(engine: Engine) {
+    use sqlx::Connection;
+    let url = fresh_database(engine).await;
+    let first = spawn_with(settings(&url, &[])).await;
+    first.wait_ready().await;
+    let token = first.register("writer").await;
+    let slug = first.create_article(&token, "Old", &[]).await;
+
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let explosive = unclosed_formatting(4_000);
+    sqlx::query("UPDATE article_bodies SET body = $1, body_html = NULL")
+        .bind(&explosive)
+        .execute(&mut db)
+        .await
+        .unwrap();
+
+    let second = spawn_with(settings(&url, &[])).await;
+    second.wait_ready().await;
+    for _ in 0..100 {
+        let (_, after) = second.get(&format!("/api/articles/{slug}"), None).await;
+        if let Some(html) = after["article"]["bodyHtml"].as_str() {
+            assert!(
+                html.starts_with("<p>&lt;b x=0&gt;&lt;p&gt;"),
+                "{}",
+                &html[..100]
+            );
+            assert!(html.len() < 2 * explosive.len());
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the stored body was not rendered at start");
+}
 
 async fn article_bodies_are_rendered_and_sanitized_when_written(engine: Engine) {
     let app = spawn_app(engine).await;
