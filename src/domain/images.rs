@@ -1,14 +1,14 @@
-//! Uploaded images: the type sniffed from the bytes, decompression bombs refused from the header
-//! before any pixel is decoded, and metadata (EXIF with GPS, XMP, text chunks) stripped by
+//! Uploaded images: the type sniffed from the bytes, decompression bombs refused from the headers
+//! (every frame's) before any pixel is decoded, and metadata (EXIF with GPS, XMP, text chunks) stripped by
 //! re-encoding. CPU-bound: callers run [`process`] on a blocking thread.
 
 use std::io::Cursor;
+use std::num::NonZeroU64;
 
-use image::codecs::gif::GifDecoder;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
-use image::{AnimationDecoder, DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader};
 use sha2::{Digest, Sha256};
 
 /// JPEG quality of re-encoded photos: visually lossless for photographs, about half the size of
@@ -99,17 +99,15 @@ impl From<image::ImageError> for Refusal {
 
 /// Checks and re-encodes an uploaded image. PNG, JPEG and WebP are decoded and encoded again, so
 /// nothing but pixels (turned upright by their EXIF orientation) and the colour profile
-/// survives; GIFs, whose animation re-encoding would ruin, are decoded frame by frame to prove
-/// them whole and kept as sent.
+/// survives; GIFs, whose animation re-encoding would ruin, are rebuilt around their frames'
+/// compressed data (see [`rebuild_gif`]).
 pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, Refusal> {
     let format = Format::sniff(bytes).ok_or(Refusal::Unsupported)?;
-    let limits = limits(max_pixels);
     let bytes = if format == Format::Gif {
-        check_gif(bytes, max_pixels, limits)?;
-        bytes.to_vec()
+        rebuild_gif(bytes, max_pixels)?
     } else {
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
-        reader.limits(limits);
+        reader.limits(limits(max_pixels));
         let mut decoder = reader.into_decoder()?;
         let (width, height) = decoder.dimensions();
         within(width, height, 1, max_pixels)?;
@@ -143,21 +141,64 @@ fn within(width: u32, height: u32, frames: u64, max: u64) -> Result<(), Refusal>
     Ok(())
 }
 
-fn check_gif(bytes: &[u8], max_pixels: u64, limits: image::Limits) -> Result<(), Refusal> {
-    let mut decoder = GifDecoder::new(Cursor::new(bytes))?;
-    decoder.set_limits(limits)?;
-    let (width, height) = decoder.dimensions();
-    within(width, height, 1, max_pixels)?;
-    let mut frames = 0;
-    for frame in decoder.into_frames() {
-        frame?;
+/// A GIF's frames are counted from their headers before any is decoded: each frame has a size of
+/// its own, which the screen's size says nothing of (150 frames of 4000×4000 fit on a 1×1
+/// screen), and all of them together must stay within `max_pixels`. The file is then written
+/// anew from the screen, the palettes, the loop count and each frame's compressed data as sent:
+/// the animation is kept, while comments, application data (XMP) and anything after the
+/// trailer are left behind. Last, the new file's frames are decoded, to prove them whole.
+fn rebuild_gif(bytes: &[u8], max_pixels: u64) -> Result<Vec<u8>, Refusal> {
+    let mut options = gif::DecodeOptions::new();
+    options.skip_frame_decoding(true);
+    let mut decoder = options.read_info(bytes).map_err(gif_refusal)?;
+    let (width, height) = (decoder.width(), decoder.height());
+    within(width.into(), height.into(), 1, max_pixels)?;
+    let palette = decoder.global_palette().unwrap_or_default().to_vec();
+    let mut rebuilt =
+        gif::Encoder::new(Vec::new(), width, height, &palette).map_err(gif_written)?;
+    let mut pixels = 0u64;
+    let mut frames = 0u64;
+    while let Some(frame) = decoder.read_next_frame().map_err(gif_refusal)? {
+        let frame = frame.clone();
+        pixels += u64::from(frame.width) * u64::from(frame.height);
+        if pixels > max_pixels {
+            return Err(Refusal::TooManyPixels {
+                width: frame.width.into(),
+                height: frame.height.into(),
+                max: max_pixels,
+            });
+        }
+        if frames == 0 && decoder.repeat() != gif::Repeat::Finite(0) {
+            rebuilt.set_repeat(decoder.repeat()).map_err(gif_written)?;
+        }
+        rebuilt
+            .write_lzw_pre_encoded_frame(&frame)
+            .map_err(gif_written)?;
         frames += 1;
-        within(width, height, frames, max_pixels)?;
     }
     if frames == 0 {
         return Err(Refusal::Corrupt("has no frames".into()));
     }
-    Ok(())
+    let rebuilt = rebuilt.into_inner().map_err(gif_written)?;
+    let mut options = gif::DecodeOptions::new();
+    options.set_memory_limit(gif::MemoryLimit::Bytes(
+        max_pixels
+            .saturating_add(1)
+            .try_into()
+            .unwrap_or(NonZeroU64::MAX),
+    ));
+    let mut decoder = options.read_info(rebuilt.as_slice()).map_err(gif_refusal)?;
+    while decoder.read_next_frame().map_err(gif_refusal)?.is_some() {}
+    Ok(rebuilt)
+}
+
+fn gif_refusal(e: gif::DecodingError) -> Refusal {
+    Refusal::Corrupt(e.to_string())
+}
+
+/// Writing to memory fails only on frame data the decoder passed on as it was: corrupt.
+fn gif_written(e: gif::EncodingError) -> Refusal {
+    Refusal::Corrupt(e.to_string())
 }
 
 fn encode(image: DynamicImage, format: Format, icc: Option<Vec<u8>>) -> Result<Vec<u8>, Refusal> {
@@ -200,5 +241,85 @@ fn keep_profile(encoder: &mut impl ImageEncoder, icc: Option<Vec<u8>>) {
     if let Some(icc) = icc {
         // An encoder that cannot carry a profile writes the pixels without it.
         let _ = encoder.set_icc_profile(icc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A GIF of `frames` frames of `size`×`size` pixels each on a `screen`×`screen` screen,
+    /// looping forever, with a comment extension before its first frame.
+    fn animation(screen: u16, size: u16, frames: u8) -> Vec<u8> {
+        let palette = [0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0, 255];
+        let mut encoder = gif::Encoder::new(Vec::new(), screen, screen, &palette).unwrap();
+        encoder.set_repeat(gif::Repeat::Infinite).unwrap();
+        encoder
+            .write_raw_extension(
+                gif::Extension::Comment.into(),
+                &[b"taken at 37.56N 126.97E"],
+            )
+            .unwrap();
+        for n in 0..frames {
+            let pixels: Vec<u8> = (0..usize::from(size) * usize::from(size))
+                .map(|i| (i as u8).wrapping_add(n) % 4)
+                .collect();
+            let mut frame = gif::Frame::from_indexed_pixels(size, size, pixels, None);
+            frame.delay = 10;
+            encoder.write_frame(&frame).unwrap();
+        }
+        encoder.into_inner().unwrap()
+    }
+
+    fn frames(bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut decoder = gif::DecodeOptions::new().read_info(bytes).unwrap();
+        let mut frames = Vec::new();
+        while let Some(frame) = decoder.read_next_frame().unwrap() {
+            frames.push(frame.buffer.to_vec());
+        }
+        frames
+    }
+
+    #[test]
+    fn frames_larger_than_the_screen_count_against_the_pixel_limit() {
+        let bomb = animation(1, 100, 3);
+        assert_eq!(
+            process(&bomb, 25_000).err(),
+            Some(Refusal::TooManyPixels {
+                width: 100,
+                height: 100,
+                max: 25_000
+            })
+        );
+        assert!(process(&bomb, 30_000).is_ok());
+    }
+
+    #[test]
+    fn a_gif_keeps_its_animation_and_loses_its_comments_and_trailing_bytes() {
+        let sent = animation(16, 16, 3);
+        let mut appended = sent.clone();
+        appended.extend_from_slice(b"<script>alert(1)</script>");
+        let kept = process(&appended, 25_000).unwrap();
+        assert_eq!(kept.format, Format::Gif);
+        assert_eq!(frames(&kept.bytes), frames(&sent));
+        let decoder = gif::DecodeOptions::new()
+            .read_info(kept.bytes.as_slice())
+            .unwrap();
+        assert_eq!(decoder.repeat(), gif::Repeat::Infinite);
+        assert_eq!(kept.bytes.last(), Some(&0x3B), "ends on the trailer");
+        let text = String::from_utf8_lossy(&kept.bytes);
+        assert!(
+            !text.contains("script") && !text.contains("37.56N"),
+            "{text}"
+        );
+        // The same picture sent with and without the extra bytes is one upload.
+        assert_eq!(kept.hash, process(&sent, 25_000).unwrap().hash);
+    }
+
+    #[test]
+    fn a_gif_whose_frame_data_is_cut_short_is_refused() {
+        let sent = animation(16, 16, 2);
+        let cut = &sent[..sent.len() - 30];
+        assert!(matches!(process(cut, 25_000), Err(Refusal::Corrupt(_))));
     }
 }

@@ -21,6 +21,8 @@ engine_tests!(
     metadata_chunks_are_stripped_from_pngs,
     a_file_over_the_size_limit_is_413,
     a_decompression_bomb_is_refused_from_its_header,
+    gif_frames_larger_than_their_screen_are_counted_before_decoding,
+    bytes_after_a_gifs_trailer_are_not_stored,
     the_same_image_twice_is_stored_once,
     past_the_quota_is_a_clear_422,
     concurrent_uploads_do_not_overrun_the_quota,
@@ -362,6 +364,57 @@ async fn a_decompression_bomb_is_refused_from_its_header(engine: Engine) {
         )
     );
     assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+/// A GIF of `frames` frames of `size`×`size` pixels on a 1×1 screen: the screen is all that the
+/// file's first header declares.
+fn gif_on_a_tiny_screen(size: u16, frames: usize) -> Vec<u8> {
+    let mut encoder = gif::Encoder::new(Vec::new(), 1, 1, &[0, 0, 0, 255, 255, 255]).unwrap();
+    let frame = gif::Frame::from_indexed_pixels(
+        size,
+        size,
+        vec![1; usize::from(size) * usize::from(size)],
+        None,
+    );
+    for _ in 0..frames {
+        encoder.write_frame(&frame).unwrap();
+    }
+    encoder.into_inner().unwrap()
+}
+
+async fn gif_frames_larger_than_their_screen_are_counted_before_decoding(engine: Engine) {
+    let (app, _) = spawn(engine, &[]).await;
+    let token = app.register("attacker").await;
+    // 32 megapixels in two frames, in a file of a few kilobytes.
+    let bomb = gif_on_a_tiny_screen(4000, 2);
+    assert!(bomb.len() < 64 * 1024, "{}", bomb.len());
+    let (status, body) = upload(&app, &token, &bomb).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"errors": {"file": ["has too many pixels (4000×4000; the limit is 25000000 in all frames)"]}})
+        )
+    );
+    // Within the limit, the same shape is an ordinary animation.
+    let (status, body) = upload(&app, &token, &gif_on_a_tiny_screen(100, 3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+async fn bytes_after_a_gifs_trailer_are_not_stored(engine: Engine) {
+    let (app, _) = spawn(engine, &[]).await;
+    let token = app.register("writer").await;
+    let mut sent = encoded(&picture(12), ImageFormat::Gif);
+    sent.extend_from_slice(b"<html><script>alert(1)</script></html>");
+    let url = uploaded(&app, &token, &sent).await;
+    let path = &url[url.find("/uploads/").unwrap()..];
+    let (status, _, served) = fetch(&app, &format!("{}{path}", app.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(served.last(), Some(&0x3B), "ends on the GIF trailer");
+    assert!(!String::from_utf8_lossy(&served).contains("script"));
+    let served = image::load_from_memory_with_format(&served, ImageFormat::Gif).unwrap();
+    let sent = image::load_from_memory_with_format(&sent, ImageFormat::Gif).unwrap();
+    assert_eq!(served.to_rgba8(), sent.to_rgba8());
 }
 
 async fn the_same_image_twice_is_stored_once(engine: Engine) {
