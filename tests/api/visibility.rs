@@ -429,35 +429,40 @@ async fn writes_racing_a_suspension_leave_nothing_public(engine: Engine) {
     let author = app.register("author").await;
     let reader = app.register("reader").await;
     let story = app.create_article(&reader, "Open", &[]).await;
-    let writes = (0..24).map(|i| {
-        let (app, author, story) = (&app, &author, &story);
-        async move {
-            tokio::time::sleep(Duration::from_millis(5 * i)).await;
-            if i % 2 == 0 {
-                let article = json!({"article": {"title": format!("Race {i}"), "description": "d", "body": "b"}});
-                app.post("/api/articles", Some(author), article).await
-            } else {
-                comment(app, author, story, &format!("race {i}"), None).await
-            }
-        }
+    // Many writes, all authenticated, whose bodies arrive one after another from when the
+    // suspension starts: some are written before it, some wait for it, some come after it.
+    let mut writes = Vec::new();
+    for i in 0..40 {
+        writes.push(if i % 2 == 0 {
+            let article =
+                json!({"article": {"title": format!("Race {i}"), "description": "d", "body": "b"}});
+            HalfSent::start(&app, "/api/articles", &author, &article).await
+        } else {
+            let comment = json!({"comment": {"body": format!("race {i}")}});
+            let path = format!("/api/articles/{story}/comments");
+            HalfSent::start(&app, &path, &author, &comment).await
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let bodies = writes.into_iter().enumerate().map(|(i, write)| async move {
+        tokio::time::sleep(Duration::from_millis(10 * i as u64)).await;
+        write.finish().await
     });
-    let suspension = async {
-        tokio::time::sleep(Duration::from_millis(40)).await;
-        app.post(
-            "/api/admin/users/author/suspension",
-            Some(&admin),
-            json!({}),
-        )
-        .await
-    };
-    let (answers, (status, body)) = tokio::join!(join_all(writes), suspension);
+    let suspension = app.post(
+        "/api/admin/users/author/suspension",
+        Some(&admin),
+        json!({}),
+    );
+    let (answers, (status, body)) = tokio::join!(join_all(bodies), suspension);
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    // Each write was refused, or written before the suspension and hidden by it.
+    // Each write was refused, or written before the suspension and hidden by it (an article
+    // hidden before its answer could show it answers 404).
     let mut written = Vec::new();
     for answer in answers {
         match answer.0 {
             StatusCode::CREATED => written.push(answer.1),
+            StatusCode::NOT_FOUND => assert_eq!(answer, not_found("article")),
             _ => assert_eq!(answer, suspended()),
         }
     }
