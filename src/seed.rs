@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use tokio::sync::mpsc;
 
 use crate::auth::PasswordHasher;
-use crate::domain::article::slugify;
+use crate::domain::article::{slugify, unguessable_slug};
 use crate::domain::markdown::{render_article, render_comment};
 use crate::progress::Progress;
 use crate::settings::Settings;
@@ -414,12 +414,18 @@ fn article_batch(size: SeedSize, first: i64, count: i64, first_comment: &mut i64
         let body = markdown_body(&mut rng, lang, id);
         let rendered = render_article(&body).expect("seeded bodies are plain Markdown");
         let published = i64::from(status == "published");
+        // Readable and unique by the id when published; unguessable otherwise, as through the API.
+        let slug = if status == "published" {
+            format!("{}-{id}", slugify(&title))
+        } else {
+            unguessable_slug(&slugify(&title), &mut rng)
+        };
         let published_at = Value::Text((status == "published").then(|| created.clone()));
         batch.push(
             &transfer::ARTICLES,
             vec![
                 int(id),
-                text(format!("{}-{id}", slugify(&title))),
+                text(slug),
                 int(authors.draw(&mut rng) as i64 + 1),
                 text(title),
                 text(sentence(&mut rng, lang, 10)),

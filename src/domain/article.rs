@@ -126,35 +126,77 @@ pub fn slugify(title: &str) -> String {
 /// Slugs that name a fixed route under `/api/articles/`: an article there could not be opened.
 const RESERVED_SLUGS: &[&str] = &["feed"];
 
-/// The slug to try after `attempt` collisions: the plain slug first (unless a route owns it),
-/// then a random suffix.
-pub fn slug_candidate(base: &str, attempt: u32) -> String {
-    if attempt == 0 && !RESERVED_SLUGS.contains(&base) {
-        return base.to_string();
+/// The suffix that tells apart published articles of the same title: short, it only has to
+/// differ from the others.
+const SUFFIX_LEN: usize = 6;
+
+/// The unguessable part of an unpublished article's slug: 20 characters of `[0-9a-z]`, 103 bits
+/// from a cryptographically secure generator (the migration that gave existing drafts theirs
+/// used 20 hexadecimal digits, 80 bits, of the same form).
+const SECRET_LEN: usize = 20;
+
+/// What an article's address may tell. A published article's is readable, made from its title
+/// against other published articles' only (those are public anyway). A draft's or an unlisted
+/// article's carries a random part, so that its link cannot be guessed from its title and it
+/// never takes a readable slug a published article could want: which slug a stranger's article
+/// gets tells nothing about what is unpublished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlugKind {
+    Readable,
+    Unguessable,
+}
+
+impl SlugKind {
+    pub fn of(status: ArticleStatus) -> Self {
+        match status {
+            ArticleStatus::Published => Self::Readable,
+            ArticleStatus::Draft | ArticleStatus::Unlisted => Self::Unguessable,
+        }
     }
-    use rand::Rng;
-    use rand::distributions::Alphanumeric;
-    let suffix: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(6)
-        .map(|b| char::from(b).to_ascii_lowercase())
+}
+
+/// The slug to try after `attempt` collisions: readable, the plain slug first (unless a route
+/// owns it), then a short random suffix; unguessable, always a long random part.
+pub fn slug_candidate(base: &str, kind: SlugKind, attempt: u32) -> String {
+    match kind {
+        SlugKind::Readable if attempt == 0 && !RESERVED_SLUGS.contains(&base) => base.to_string(),
+        SlugKind::Readable => suffixed(base, SUFFIX_LEN, &mut rand::thread_rng()),
+        SlugKind::Unguessable => unguessable_slug(base, &mut rand::thread_rng()),
+    }
+}
+
+/// An unguessable slug from `rng` (`quill seed` passes its seeded one, so that the same sizes
+/// give the same demo site).
+pub fn unguessable_slug(base: &str, rng: &mut impl rand::Rng) -> String {
+    suffixed(base, SECRET_LEN, rng)
+}
+
+fn suffixed(base: &str, len: usize, rng: &mut impl rand::Rng) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let suffix: String = (0..len)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
         .collect();
     format!("{base}-{suffix}")
 }
 
-/// Whether `slug` is what [`slug_candidate`] makes of `base`, plain or suffixed: an edit that
-/// keeps the title's slug base keeps the slug, so shared links survive.
-pub fn slug_derives_from(slug: &str, base: &str) -> bool {
-    slug == base
-        || slug
-            .strip_prefix(base)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|suffix| {
-                suffix.len() == 6
-                    && suffix
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            })
+/// Whether `slug` is what [`slug_candidate`] makes of `base` for `kind`: an edit that keeps the
+/// title's slug base and the article's kind keeps the slug, so shared links survive; publishing
+/// or unpublishing changes the kind, hence the slug.
+pub fn slug_derives_from(slug: &str, base: &str, kind: SlugKind) -> bool {
+    let suffix = slug
+        .strip_prefix(base)
+        .and_then(|rest| rest.strip_prefix('-'));
+    let suffix_of = |len: usize| {
+        suffix.is_some_and(|s| {
+            s.len() == len
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+    };
+    match kind {
+        SlugKind::Readable => slug == base || suffix_of(SUFFIX_LEN),
+        SlugKind::Unguessable => suffix_of(SECRET_LEN),
+    }
 }
 
 #[cfg(test)]
@@ -176,25 +218,61 @@ mod tests {
         assert!(long.chars().count() <= 80 && !long.ends_with('-'), "{long}");
     }
 
+    const READABLE: SlugKind = SlugKind::Readable;
+    const UNGUESSABLE: SlugKind = SlugKind::Unguessable;
+
     #[test]
     fn route_names_and_edits_keep_links_working() {
-        assert_ne!(slug_candidate("feed", 0), "feed");
-        assert!(slug_derives_from(&slug_candidate("feed", 0), "feed"));
-        assert!(slug_derives_from("a-title", "a-title"));
-        assert!(slug_derives_from(&slug_candidate("a-title", 3), "a-title"));
-        assert!(!slug_derives_from("a-title-2", "a-title"));
-        assert!(!slug_derives_from("another-title", "a-title"));
+        assert_ne!(slug_candidate("feed", READABLE, 0), "feed");
+        assert!(slug_derives_from(
+            &slug_candidate("feed", READABLE, 0),
+            "feed",
+            READABLE
+        ));
+        assert!(slug_derives_from("a-title", "a-title", READABLE));
+        let suffixed = slug_candidate("a-title", READABLE, 3);
+        assert!(slug_derives_from(&suffixed, "a-title", READABLE));
+        assert!(!slug_derives_from("a-title-2", "a-title", READABLE));
+        assert!(!slug_derives_from("another-title", "a-title", READABLE));
     }
 
     #[test]
     fn later_candidates_get_a_suffix() {
-        assert_eq!(slug_candidate("a-title", 0), "a-title");
-        let c = slug_candidate("a-title", 1);
+        assert_eq!(slug_candidate("a-title", READABLE, 0), "a-title");
+        let c = slug_candidate("a-title", READABLE, 1);
         assert!(
             c.starts_with("a-title-") && c.len() == "a-title-".len() + 6,
             "{c}"
         );
-        assert_ne!(slug_candidate("a-title", 1), slug_candidate("a-title", 1));
+        assert_ne!(
+            slug_candidate("a-title", READABLE, 1),
+            slug_candidate("a-title", READABLE, 1)
+        );
+    }
+
+    #[test]
+    fn unpublished_slugs_carry_a_random_part_and_change_with_the_kind() {
+        let secret = slug_candidate("a-title", UNGUESSABLE, 0);
+        assert!(
+            secret.starts_with("a-title-") && secret.len() == "a-title-".len() + 20,
+            "{secret}"
+        );
+        assert_ne!(secret, slug_candidate("a-title", UNGUESSABLE, 0));
+        assert!(slug_derives_from(&secret, "a-title", UNGUESSABLE));
+        // Published, it becomes readable; back to unlisted, unguessable again.
+        assert!(!slug_derives_from(&secret, "a-title", READABLE));
+        assert!(!slug_derives_from("a-title", "a-title", UNGUESSABLE));
+        assert!(!slug_derives_from(
+            &slug_candidate("a-title", READABLE, 1),
+            "a-title",
+            UNGUESSABLE
+        ));
+        // The migration's secrets: 20 hexadecimal digits.
+        assert!(slug_derives_from(
+            "a-title-0123456789abcdef0123",
+            "a-title",
+            UNGUESSABLE
+        ));
     }
 
     #[test]
@@ -226,7 +304,7 @@ mod tests {
         use proptest::prelude::*;
 
         use super::super::{
-            RESERVED_SLUGS, SLUG_BASE_MAX, slug_candidate, slug_derives_from, slugify,
+            RESERVED_SLUGS, SLUG_BASE_MAX, SlugKind, slug_candidate, slug_derives_from, slugify,
         };
 
         /// Titles as people write them (words, spaces, punctuation, emoji, other scripts), and
@@ -285,12 +363,25 @@ mod tests {
             fn candidates_never_take_a_route_and_keep_deriving_from_their_base(
                 title in prop_oneof![titles(), Just("Feed".to_string()), Just("feed!".to_string())],
                 attempt in 0u32..5,
+                published in any::<bool>(),
             ) {
                 let base = slugify(&title);
-                let candidate = slug_candidate(&base, attempt);
+                let kind = if published { SlugKind::Readable } else { SlugKind::Unguessable };
+                let candidate = slug_candidate(&base, kind, attempt);
                 prop_assert!(!RESERVED_SLUGS.contains(&candidate.as_str()), "{candidate}");
-                prop_assert!(slug_derives_from(&candidate, &base), "{candidate} from {base}");
-                prop_assert_eq!(attempt == 0 && !RESERVED_SLUGS.contains(&base.as_str()), candidate == base);
+                prop_assert!(slug_derives_from(&candidate, &base, kind), "{candidate} from {base}");
+                let plain = published && attempt == 0 && !RESERVED_SLUGS.contains(&base.as_str());
+                prop_assert_eq!(plain, candidate == base);
+            }
+
+            #[test]
+            fn no_unpublished_slug_is_one_a_published_article_of_its_title_could_take(
+                title in titles(),
+                attempt in 0u32..5,
+            ) {
+                let base = slugify(&title);
+                let secret = slug_candidate(&base, SlugKind::Unguessable, attempt);
+                prop_assert!(!slug_derives_from(&secret, &base, SlugKind::Readable), "{secret}");
             }
         }
     }

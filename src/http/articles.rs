@@ -10,7 +10,8 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{AuthUser, Json, Path, Query, patch};
+use super::extract::{AuthUser, Json, Path, Query, patch, suspended};
+use super::moderation::blocked;
 use super::paging::{ARTICLES, PageParams, cursor};
 use crate::domain::Validator;
 use crate::domain::article::{
@@ -20,7 +21,7 @@ use crate::domain::article::{
 use crate::domain::markdown::{render_article, render_blocking};
 use crate::domain::search::SearchQuery;
 use crate::domain::views::Article;
-use crate::storage::articles::{ArticleChanges, NewArticle, Owned};
+use crate::storage::articles::{ArticleChanges, ArticleWrite, NewArticle, Owned, Reaction};
 use crate::storage::lists::{ArticleFilter, ArticleList};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -259,7 +260,8 @@ fn tags_field(raw: Option<Option<Vec<String>>>) -> Option<Result<Vec<String>, St
 }
 
 /// Write an article: published unless `status` says otherwise. Its slug comes from the title
-/// and is unique; the Markdown body is rendered to sanitized `bodyHtml` now, once.
+/// and is unique; a draft's or an unlisted article's also carries a random part, so that its
+/// link cannot be guessed. The Markdown body is rendered to sanitized `bodyHtml` now, once.
 #[utoipa::path(post, path = "/api/articles", tag = "articles", security(("Token" = [])), request_body = NewArticleBody,
     responses((status = 201, body = ArticleBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_article(
@@ -284,7 +286,10 @@ async fn create_article(
         tags: tags.unwrap_or_default(),
         status: status.unwrap_or(ArticleStatus::Published),
     };
-    let slug = state.db.create_article(user.id, &new).await?;
+    let slug = match state.db.create_article(user.id, &new).await? {
+        ArticleWrite::Created(slug) => slug,
+        ArticleWrite::Suspended => return Err(suspended()),
+    };
     let created = show(&state, &slug, Some(user.id)).await?;
     Ok((StatusCode::CREATED, created))
 }
@@ -294,8 +299,10 @@ pub struct UpdateArticleBody {
     article: ArticleUpdate,
 }
 
-/// Change one's own article; absent fields stay, a new title brings a new slug, `tagList: []`
-/// removes all tags, and a new `status` publishes, unlists or withdraws it at once.
+/// Change one's own article; absent fields stay, `tagList: []` removes all tags, and a new
+/// `status` publishes, unlists or withdraws it at once. A new title brings a new slug, and so
+/// does publishing (a readable one) or unpublishing (one with a random part, so that the
+/// published address no longer opens it): use the slug in the answer.
 #[utoipa::path(put, path = "/api/articles/{slug}", tag = "articles", params(("slug" = String, Path)),
     security(("Token" = [])), request_body = UpdateArticleBody,
     responses(
@@ -367,14 +374,22 @@ async fn delete_article(
 /// Favorite an article (idempotent).
 #[utoipa::path(post, path = "/api/articles/{slug}/favorite", tag = "favorites", params(("slug" = String, Path)),
     security(("Token" = [])),
-    responses((status = 200, body = ArticleBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = ArticleBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "the article's author blocked the reader", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 async fn favorite(
     State(state): State<AppState>,
     user: AuthUser,
     Path(slug): Path<String>,
 ) -> ApiResult<axum::Json<ArticleBody>> {
-    state.db.favorite(user.id, &slug).await?;
-    show(&state, &slug, Some(user.id)).await
+    match state.db.favorite(user.id, &slug).await? {
+        Reaction::Done => show(&state, &slug, Some(user.id)).await,
+        Reaction::NotFound => Err(ApiError::not_found("article")),
+        Reaction::Blocked => Err(blocked("favorite")),
+    }
 }
 
 /// Remove a favorite (idempotent).

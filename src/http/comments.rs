@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{AuthUser, Json, Path, Query};
+use super::extract::{AuthUser, Json, Path, Query, suspended};
 use super::moderation::blocked;
 use super::paging::{COMMENTS, PageParams};
 use crate::domain::article::{COMMENT_MAX, comment_body};
@@ -115,7 +115,7 @@ async fn list_comments(
     responses(
         (status = 201, body = CommentBody),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "the article's author blocked the commenter", body = ErrorBody),
+        (status = 403, description = "the article's author, or the author of the comment answered, blocked the commenter", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, description = "blank body, or `parentId` is not a comment on this article", body = ErrorBody),
     ))]
@@ -137,6 +137,7 @@ async fn add_comment(
         )),
         CommentWrite::ArticleNotFound => Err(ApiError::not_found("article")),
         CommentWrite::Blocked => Err(blocked("comment")),
+        CommentWrite::Suspended => Err(suspended()),
         CommentWrite::ParentNotFound => Err(ApiError::invalid(
             "parentId",
             "must be a comment on this article",

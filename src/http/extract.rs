@@ -73,6 +73,15 @@ impl AuthUser {
     }
 }
 
+/// Why a suspended account's token is refused.
+const SUSPENDED: &str = "belongs to a suspended account";
+
+/// The answer to a write whose author was suspended after the request authenticated: the one a
+/// request made after the suspension gets.
+pub fn suspended() -> ApiError {
+    ApiError::unauthorized("token", SUSPENDED)
+}
+
 /// Why a request is not signed in.
 enum Refusal {
     /// The token is missing or does not hold; the reason completes "token ...".
@@ -107,9 +116,7 @@ impl AuthUser {
         })?;
         match state.db.session_user(user_id, &claims.sid).await {
             Ok(Some(user)) if user.epoch != claims.epoch => Err(Refusal::Token("has been revoked")),
-            Ok(Some(user)) if user.suspended => {
-                Err(Refusal::Token("belongs to a suspended account"))
-            }
+            Ok(Some(user)) if user.suspended => Err(Refusal::Token(SUSPENDED)),
             Ok(Some(user)) => Ok(Self {
                 id: user_id,
                 session: SessionRef {

@@ -15,7 +15,7 @@ use super::extract::{AuthUser, Json, Path};
 use super::profiles::find;
 use crate::domain::moderation::{REASON_MAX, Report, reason};
 use crate::domain::views::Profile;
-use crate::storage::moderation::Reporting;
+use crate::storage::moderation::{Blocking, Reporting};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(block, unblock))
 }
 
-/// 403 for what a user the author blocked may not do (follow, comment, clap).
+/// 403 for what a user the author blocked may not do (follow, comment, reply, favorite, clap).
 pub fn blocked(field: &str) -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
@@ -119,8 +119,10 @@ pub struct BlockBody {
     pub profile: BlockedProfile,
 }
 
-/// Block a user (idempotent): they can no longer follow you or comment on or clap for your
-/// articles, neither of you sees the other's comments, and follows between you end.
+/// Block a user (idempotent): they can no longer follow you, comment on your articles, reply to
+/// your comments, favorite or clap for your articles; neither of you sees the other's comments
+/// or is notified of them, you are no longer notified of what they did, and follows between you
+/// end.
 #[utoipa::path(post, path = "/api/profiles/{username}/block", tag = "moderation",
     params(("username" = String, Path)), security(("Token" = [])),
     responses(
@@ -135,10 +137,9 @@ async fn block(
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<BlockBody>> {
     let mut row = find(&state, &username, Some(user.id)).await?;
-    if row.id == user.id {
+    if let Blocking::Yourself = state.db.block(user.id, row.id).await? {
         return Err(ApiError::invalid("profile", "can't block yourself"));
     }
-    state.db.block(user.id, row.id).await?;
     row.profile.following = false;
     Ok(axum::Json(BlockBody {
         profile: BlockedProfile {

@@ -11,7 +11,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Path};
 use super::moderation::blocked;
 use crate::domain::views::Profile;
-use crate::storage::profiles::ProfileRow;
+use crate::storage::profiles::{Following, ProfileRow};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -67,13 +67,11 @@ async fn follow(
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
     let mut row = find(&state, &username, Some(user.id)).await?;
-    if row.id == user.id {
-        return Err(ApiError::invalid("profile", "can't follow yourself"));
+    match state.db.follow(user.id, row.id).await? {
+        Following::Done => {}
+        Following::Yourself => return Err(ApiError::invalid("profile", "can't follow yourself")),
+        Following::Blocked => return Err(blocked("profile")),
     }
-    if state.db.blocks(row.id, user.id).await? {
-        return Err(blocked("profile"));
-    }
-    state.db.follow(user.id, row.id).await?;
     row.profile.following = true;
     Ok(axum::Json(ProfileBody {
         profile: row.profile,

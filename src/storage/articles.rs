@@ -5,8 +5,9 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::notifications::notify_followers;
+use super::visibility::{AUTHOR_ALLOWS, LISTED, VISIBLE};
 use super::{Db, Sql, is_unique_violation};
-use crate::domain::article::{ArticleStatus, slug_candidate, slug_derives_from, slugify};
+use crate::domain::article::{ArticleStatus, SlugKind, slug_candidate, slug_derives_from, slugify};
 use crate::domain::markdown::RenderedArticle;
 use crate::domain::now_timestamp;
 use crate::domain::views::{Article, Profile};
@@ -36,16 +37,41 @@ pub enum Owned<T> {
     NotOwner,
 }
 
-/// How many times a create or retitle retries after a slug collision before giving up.
+/// The outcome of writing a new article.
+pub enum ArticleWrite {
+    /// Under this slug.
+    Created(String),
+    /// The author was suspended after the request authenticated; nothing was written.
+    Suspended,
+}
+
+/// The outcome of a reader's reaction to an article (a favorite).
+pub enum Reaction {
+    Done,
+    /// No such article, or one the reader may not see.
+    NotFound,
+    /// The article's author has blocked the reader.
+    Blocked,
+}
+
+/// How many times a create or an edit tries another slug after a collision before giving up.
 const SLUG_ATTEMPTS: u32 = 8;
 
-/// Who may see an article `a`, `$1` being the viewer (NULL when anonymous): drafts only their
-/// author, a suspended author's (hidden) articles nobody. Everything else opens by its link.
-pub(super) const VISIBLE: &str = "(a.hidden = 0 AND (a.status <> 'draft' OR a.author_id = $1))";
-
-/// Whether an article `a` is in the public lists and counts: published, and its author not
-/// suspended. The kept totals follow the same condition (migration 20261125000007).
-pub(super) const LISTED: &str = "a.status = 'published' AND a.hidden = 0";
+/// Runs `write` with attempts 0, 1, ... while it fails because another article holds the slug
+/// it tried (also one a concurrent request took first): the one path every slug is allocated
+/// through. A failed attempt's transaction is rolled back as it is dropped.
+async fn with_free_slug<T, F>(mut write: impl FnMut(u32) -> F) -> Result<T, sqlx::Error>
+where
+    F: Future<Output = Result<T, sqlx::Error>>,
+{
+    let mut attempt = 0;
+    loop {
+        match write(attempt).await {
+            Err(e) if is_unique_violation(&e) && attempt + 1 < SLUG_ATTEMPTS => attempt += 1,
+            outcome => return outcome,
+        }
+    }
+}
 
 /// The columns every article view needs, from `articles a JOIN users u` (and `article_bodies b`
 /// with the body). `$1` is the viewer's id, or NULL for an anonymous viewer, for whom the
@@ -196,146 +222,184 @@ impl Db {
         })
     }
 
-    /// Creates the article under a slug derived from its title, suffixed when another article
-    /// holds the plain one (also when a concurrent request takes it first). Returns the slug.
+    /// Why `user` may not react to the article under `slug` (favorite, clap, comment on it),
+    /// asked when the write that checked the same in its own statement wrote nothing; `Done`
+    /// when nothing stands in the way (the write had nothing to do).
+    pub(super) async fn refusal(&self, slug: &str, user: i64) -> Result<Reaction, sqlx::Error> {
+        Ok(match self.target(slug, user).await? {
+            None => Reaction::NotFound,
+            Some(t) if self.blocks(t.author_id, user).await? => Reaction::Blocked,
+            Some(_) => Reaction::Done,
+        })
+    }
+
+    /// Creates the article under a slug derived from its title (see [`SlugKind`]), suffixed
+    /// when another article holds the plain one (also when a concurrent request takes it
+    /// first), unless its author has been suspended meanwhile.
     pub async fn create_article(
         &self,
         author: i64,
         new: &NewArticle,
-    ) -> Result<String, sqlx::Error> {
+    ) -> Result<ArticleWrite, sqlx::Error> {
         let base = slugify(&new.title);
+        let kind = SlugKind::of(new.status);
         let tag_list =
             serde_json::to_string(&new.tags).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let mut attempt = 0;
-        loop {
-            let slug = slug_candidate(&base, attempt);
-            let now = now_timestamp();
-            let mut tx = self.begin_write().await?;
-            let inserted = sqlx::query(
-                "INSERT INTO articles (slug, author_id, title, description, tag_list, status, \
-                                       reading_time_minutes, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-            )
-            .bind(&slug)
-            .bind(author)
-            .bind(&new.title)
-            .bind(&new.description)
-            .bind(&tag_list)
-            .bind(new.status.as_str())
-            .bind(new.rendered.reading_time_minutes)
-            .bind(&now)
-            .fetch_one(&mut *tx)
-            .await;
-            match inserted {
-                Ok(row) => {
-                    let id: i64 = row.try_get("id")?;
-                    sqlx::query(
-                        "INSERT INTO article_bodies (article_id, body, body_html) VALUES ($1, $2, $3)",
-                    )
-                    .bind(id)
-                    .bind(&new.body)
-                    .bind(&new.rendered.html)
-                    .execute(&mut *tx)
-                    .await?;
-                    super::tags::link_tags(&mut tx, id, &new.tags).await?;
-                    if new.status == ArticleStatus::Published {
-                        notify_followers(&mut tx, id).await?;
-                    }
-                    tx.commit().await?;
-                    return Ok(slug);
-                }
-                Err(e) if is_unique_violation(&e) && attempt + 1 < SLUG_ATTEMPTS => {
-                    tx.rollback().await?;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        with_free_slug(|attempt| {
+            self.insert_article(author, new, &tag_list, slug_candidate(&base, kind, attempt))
+        })
+        .await
     }
 
-    /// Applies `changes` if `user` wrote the article; a new title brings a new slug. The status
-    /// changes in the same statement as everything else, so a published article turned back
-    /// into a draft leaves every list, tag count and search at once.
+    async fn insert_article(
+        &self,
+        author: i64,
+        new: &NewArticle,
+        tag_list: &str,
+        slug: String,
+    ) -> Result<ArticleWrite, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        if !self.may_publish(&mut tx, author).await? {
+            return Ok(ArticleWrite::Suspended);
+        }
+        let row = sqlx::query(
+            "INSERT INTO articles (slug, author_id, title, description, tag_list, status, \
+                                   reading_time_minutes, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(&slug)
+        .bind(author)
+        .bind(&new.title)
+        .bind(&new.description)
+        .bind(tag_list)
+        .bind(new.status.as_str())
+        .bind(new.rendered.reading_time_minutes)
+        .bind(now_timestamp())
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        sqlx::query("INSERT INTO article_bodies (article_id, body, body_html) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(&new.body)
+            .bind(&new.rendered.html)
+            .execute(&mut *tx)
+            .await?;
+        super::tags::link_tags(&mut tx, id, &new.tags).await?;
+        if new.status == ArticleStatus::Published {
+            notify_followers(&mut tx, id).await?;
+        }
+        tx.commit().await?;
+        Ok(ArticleWrite::Created(slug))
+    }
+
+    /// Applies `changes` if `user` wrote the article. The slug follows the title and the status
+    /// (see [`SlugKind`]): a new title, publishing and unpublishing bring a new one; other
+    /// edits keep it. The status changes in the same statement as everything else, so a
+    /// published article turned back into a draft leaves every list, tag count and search at
+    /// once.
     pub async fn update_article(
         &self,
         slug: &str,
         user: i64,
         changes: &ArticleChanges,
     ) -> Result<Owned<String>, sqlx::Error> {
-        let id = match self.owned_article(slug, user).await? {
-            Owned::Done(id) => id,
-            Owned::NotFound => return Ok(Owned::NotFound),
-            Owned::NotOwner => return Ok(Owned::NotOwner),
+        let row = sqlx::query(&format!(
+            "SELECT a.id, a.author_id, a.title, a.status FROM articles a \
+             WHERE a.slug = $2 AND {VISIBLE}"
+        ))
+        .bind(user)
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Owned::NotFound);
         };
+        if row.try_get::<i64, _>("author_id")? != user {
+            return Ok(Owned::NotOwner);
+        }
+        let status = match changes.status {
+            Some(status) => status,
+            None => ArticleStatus::parse(&row.try_get::<String, _>("status")?)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
+        };
+        let kind = SlugKind::of(status);
+        let title: String = row.try_get("title")?;
+        let base = slugify(changes.title.as_deref().unwrap_or(&title));
         let tag_list = changes
             .tags
             .as_ref()
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let base = changes.title.as_deref().map(slugify);
-        let mut attempt = 0;
-        loop {
-            // Keep the current slug when it already comes from the new title (suffixed or not).
-            let new_slug = match &base {
-                Some(b) if attempt == 0 && slug_derives_from(slug, b) => None,
-                Some(b) => Some(slug_candidate(b, attempt)),
-                None => None,
-            };
-            let mut tx = self.begin_write().await?;
-            let updated = sqlx::query(
-                "UPDATE articles SET \
-                    slug = COALESCE($2, slug), title = COALESCE($3, title), \
-                    description = COALESCE($4, description), \
-                    tag_list = COALESCE($5, tag_list), updated_at = $6, \
-                    status = COALESCE($8, status), \
-                    reading_time_minutes = COALESCE($9, reading_time_minutes) \
-                 WHERE id = $1 AND author_id = $7 RETURNING slug",
+        let id: i64 = row.try_get("id")?;
+        with_free_slug(|attempt| {
+            // The current slug stays while it is what the title and status would make.
+            let new_slug = (attempt > 0 || !slug_derives_from(slug, &base, kind))
+                .then(|| slug_candidate(&base, kind, attempt));
+            self.apply_changes(id, user, slug, new_slug, changes, tag_list.as_deref())
+        })
+        .await
+    }
+
+    /// Writes `changes` to article `id` while it is still `user`'s under `slug`: a concurrent
+    /// edit that moved the slug (publishing, unpublishing, a new title) has it answer not found,
+    /// as the slug asked for names nothing any more.
+    async fn apply_changes(
+        &self,
+        id: i64,
+        user: i64,
+        slug: &str,
+        new_slug: Option<String>,
+        changes: &ArticleChanges,
+        tag_list: Option<&str>,
+    ) -> Result<Owned<String>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE articles SET \
+                slug = COALESCE($2, slug), title = COALESCE($3, title), \
+                description = COALESCE($4, description), \
+                tag_list = COALESCE($5, tag_list), updated_at = $6, \
+                status = COALESCE($8, status), \
+                reading_time_minutes = COALESCE($9, reading_time_minutes) \
+             WHERE id = $1 AND author_id = $7 AND slug = $10 RETURNING slug",
+        )
+        .bind(id)
+        .bind(new_slug.as_deref())
+        .bind(changes.title.as_deref())
+        .bind(changes.description.as_deref())
+        .bind(tag_list)
+        .bind(now_timestamp())
+        .bind(user)
+        .bind(changes.status.map(ArticleStatus::as_str))
+        .bind(changes.body.as_ref().map(|(_, r)| r.reading_time_minutes))
+        .bind(slug)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = updated else {
+            return Ok(Owned::NotFound);
+        };
+        if let Some((body, rendered)) = &changes.body {
+            sqlx::query(
+                "UPDATE article_bodies SET body = $2, body_html = $3 WHERE article_id = $1",
             )
             .bind(id)
-            .bind(new_slug.as_deref())
-            .bind(changes.title.as_deref())
-            .bind(changes.description.as_deref())
-            .bind(tag_list.as_deref())
-            .bind(now_timestamp())
-            .bind(user)
-            .bind(changes.status.map(ArticleStatus::as_str))
-            .bind(changes.body.as_ref().map(|(_, r)| r.reading_time_minutes))
-            .fetch_optional(&mut *tx)
-            .await;
-            match updated {
-                Ok(Some(row)) => {
-                    if let Some((body, rendered)) = &changes.body {
-                        sqlx::query(
-                            "UPDATE article_bodies SET body = $2, body_html = $3 WHERE article_id = $1",
-                        )
-                        .bind(id)
-                        .bind(body)
-                        .bind(&rendered.html)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    if let Some(tags) = &changes.tags {
-                        sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        super::tags::link_tags(&mut tx, id, tags).await?;
-                    }
-                    if changes.status == Some(ArticleStatus::Published) {
-                        notify_followers(&mut tx, id).await?;
-                    }
-                    tx.commit().await?;
-                    return Ok(Owned::Done(row.try_get("slug")?));
-                }
-                Ok(None) => return Ok(Owned::NotFound),
-                Err(e) if is_unique_violation(&e) && attempt + 1 < SLUG_ATTEMPTS => {
-                    tx.rollback().await?;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
+            .bind(body)
+            .bind(&rendered.html)
+            .execute(&mut *tx)
+            .await?;
         }
+        if let Some(tags) = &changes.tags {
+            sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            super::tags::link_tags(&mut tx, id, tags).await?;
+        }
+        if changes.status == Some(ArticleStatus::Published) {
+            notify_followers(&mut tx, id).await?;
+        }
+        tx.commit().await?;
+        Ok(Owned::Done(row.try_get("slug")?))
     }
 
     pub async fn delete_article(&self, slug: &str, user: i64) -> Result<Owned<()>, sqlx::Error> {
@@ -353,18 +417,23 @@ impl Db {
     }
 
     /// Idempotent; the count is kept by a trigger in the same statement, so concurrent
-    /// favorites of one article all count. Someone else's draft is not there to favorite.
-    pub async fn favorite(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!(
+    /// favorites of one article all count. Someone else's draft is not there to favorite, and
+    /// an author who blocked the reader is not favorited by them (checked in the same statement).
+    pub async fn favorite(&self, user: i64, slug: &str) -> Result<Reaction, sqlx::Error> {
+        let added = sqlx::query(&format!(
             "INSERT INTO favorites (user_id, article_id, published) \
              SELECT $1, a.id, CASE WHEN {LISTED} THEN 1 ELSE 0 END FROM articles a \
-             WHERE a.slug = $2 AND {VISIBLE} ON CONFLICT (user_id, article_id) DO NOTHING"
+             WHERE a.slug = $2 AND {VISIBLE} AND {AUTHOR_ALLOWS} \
+             ON CONFLICT (user_id, article_id) DO NOTHING"
         ))
         .bind(user)
         .bind(slug)
         .execute(&self.pool)
-        .await
-        .map(|_| ())
+        .await?;
+        if added.rows_affected() > 0 {
+            return Ok(Reaction::Done);
+        }
+        self.refusal(slug, user).await
     }
 
     pub async fn unfavorite(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {

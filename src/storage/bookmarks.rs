@@ -1,12 +1,12 @@
 //! Bookmarks: a reader's reading list (listed by `lists`).
 
 use super::Db;
-use super::articles::VISIBLE;
+use super::visibility::VISIBLE;
 use crate::domain::now_timestamp;
 
 impl Db {
     /// Idempotent: saving again keeps the first save's place in the list. Someone else's draft
-    /// is not there to save.
+    /// is not there to save; a block does not stop it (a reading list tells nobody anything).
     pub async fn bookmark(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
         sqlx::query(&format!(
             "INSERT INTO bookmarks (user_id, article_id, created_at) \

@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use super::Db;
+use super::visibility::{AUTHOR_ALLOWS, VISIBLE};
 use crate::domain::article::CLAPS_MAX;
 
 pub enum Clapping {
@@ -23,8 +24,24 @@ pub enum Clapping {
 impl Db {
     /// Adds `claps` for `user`, all or nothing: one upsert whose condition sees the reader's
     /// current total under the row lock, so concurrent requests can neither pass the limit nor
-    /// lose a clap.
+    /// lose a clap, and that checks in the same statement that the article is there for the
+    /// reader, not theirs, and that its author has not blocked them.
     pub async fn clap(&self, user: i64, slug: &str, claps: i64) -> Result<Clapping, sqlx::Error> {
+        let added = sqlx::query(&format!(
+            "INSERT INTO claps (user_id, article_id, claps) \
+             SELECT $1, a.id, $3 FROM articles a \
+             WHERE a.slug = $2 AND {VISIBLE} AND a.author_id <> $1 AND {AUTHOR_ALLOWS} \
+             ON CONFLICT (user_id, article_id) DO UPDATE SET claps = claps.claps + excluded.claps \
+             WHERE claps.claps + excluded.claps <= {CLAPS_MAX} RETURNING claps"
+        ))
+        .bind(user)
+        .bind(slug)
+        .bind(claps)
+        .fetch_optional(&self.pool)
+        .await?;
+        if added.is_some() {
+            return Ok(Clapping::Done);
+        }
         let Some(target) = self.target(slug, user).await? else {
             return Ok(Clapping::NotFound);
         };
@@ -33,19 +50,6 @@ impl Db {
         }
         if self.blocks(target.author_id, user).await? {
             return Ok(Clapping::Blocked);
-        }
-        let added = sqlx::query(&format!(
-            "INSERT INTO claps (user_id, article_id, claps) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id, article_id) DO UPDATE SET claps = claps.claps + excluded.claps \
-             WHERE claps.claps + excluded.claps <= {CLAPS_MAX} RETURNING claps"
-        ))
-        .bind(user)
-        .bind(target.id)
-        .bind(claps)
-        .fetch_optional(&self.pool)
-        .await?;
-        if added.is_some() {
-            return Ok(Clapping::Done);
         }
         let given: i64 =
             sqlx::query("SELECT claps FROM claps WHERE user_id = $1 AND article_id = $2")

@@ -3,7 +3,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::articles::VISIBLE;
+use super::articles::Reaction;
+use super::visibility::{AUTHOR_ALLOWS, COMMENT_SHOWN, VISIBLE, blocks};
 use super::{Db, is_foreign_key_violation};
 use crate::domain::now_timestamp;
 use crate::domain::views::{Comment, Profile};
@@ -17,10 +18,12 @@ pub struct CommentText {
 pub enum CommentWrite {
     Done(Box<Comment>),
     ArticleNotFound,
-    /// The article's author has blocked the commenter.
+    /// The article's author, or the author of the comment answered, has blocked the commenter.
     Blocked,
-    /// The comment answered is not a live comment on the same article.
+    /// The comment answered is not a live comment on the same article that the commenter sees.
     ParentNotFound,
+    /// The commenter was suspended after the request authenticated; nothing was written.
+    Suspended,
 }
 
 /// The outcome of a change aimed at one comment.
@@ -48,12 +51,6 @@ const COMMENT_COLUMNS: &str = "c.id, c.created_at, c.updated_at, c.body, c.body_
      c.parent_id, c.deleted_at, u.username, u.bio, u.image, \
      CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = c.author_id) \
           THEN 1 ELSE 0 END AS following";
-
-/// Whether comment `c` is shown to the viewer `$1`: not hidden (its author is suspended), and
-/// not by someone the viewer blocked or who blocked the viewer (two lookups, one index each).
-const SHOWN: &str = "c.hidden = 0 \
-     AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.blocker_id = $1 AND bl.blocked_id = c.author_id) \
-     AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.blocked_id = $1 AND bl.blocker_id = c.author_id)";
 
 /// A deleted comment kept for its replies shows neither body nor author.
 fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
@@ -103,7 +100,7 @@ impl Db {
         // from "no comments yet" (one row of NULLs); only a page past the end needs a second.
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM articles a \
-             LEFT JOIN comments c ON c.article_id = a.id AND {SHOWN} \
+             LEFT JOIN comments c ON c.article_id = a.id AND {COMMENT_SHOWN} \
              LEFT JOIN users u ON u.id = c.author_id \
              WHERE a.slug = $2 AND {VISIBLE} ORDER BY c.id LIMIT $3 OFFSET $4"
         );
@@ -140,8 +137,9 @@ impl Db {
     }
 
     /// Comments on an article `author` can see, unless its author blocked them; a reply must
-    /// answer a live comment on the same article (both checked in the insert itself, so a parent
-    /// deleted or a block made meanwhile is caught too).
+    /// answer a live comment on the same article that the commenter sees, whose author has not
+    /// blocked them. All of it is checked in the insert itself, so a parent deleted or a block
+    /// made meanwhile is caught too, in the transaction that checks the commenter's standing.
     pub async fn add_comment(
         &self,
         slug: &str,
@@ -149,12 +147,16 @@ impl Db {
         text: &CommentText,
         parent: Option<i64>,
     ) -> Result<CommentWrite, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        if !self.may_publish(&mut tx, author).await? {
+            return Ok(CommentWrite::Suspended);
+        }
         let inserted = sqlx::query(&format!(
             "INSERT INTO comments (article_id, author_id, body, body_html, parent_id, created_at, updated_at) \
-             SELECT a.id, $1, $3, $4, $5, $6, $6 FROM articles a WHERE a.slug = $2 AND {VISIBLE} \
-             AND ($5 IS NULL OR EXISTS (SELECT 1 FROM comments p \
-                  WHERE p.id = $5 AND p.article_id = a.id AND p.deleted_at IS NULL)) \
-             AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.blocker_id = a.author_id AND bl.blocked_id = $1) \
+             SELECT a.id, $1, $3, $4, $5, $6, $6 FROM articles a \
+             WHERE a.slug = $2 AND {VISIBLE} AND {AUTHOR_ALLOWS} \
+             AND ($5 IS NULL OR EXISTS (SELECT 1 FROM comments c \
+                  WHERE c.id = $5 AND c.article_id = a.id AND c.deleted_at IS NULL AND {COMMENT_SHOWN})) \
              RETURNING id"
         ))
         .bind(author)
@@ -163,25 +165,53 @@ impl Db {
         .bind(&text.html)
         .bind(parent)
         .bind(now_timestamp())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await;
-        let row = match inserted {
-            Ok(Some(row)) => row,
+        let id: i64 = match inserted {
+            Ok(Some(row)) => row.try_get("id")?,
             Ok(None) => {
-                return Ok(match self.target(slug, author).await? {
-                    None => CommentWrite::ArticleNotFound,
-                    Some(t) if self.blocks(t.author_id, author).await? => CommentWrite::Blocked,
-                    Some(_) if parent.is_some() => CommentWrite::ParentNotFound,
-                    Some(_) => CommentWrite::ArticleNotFound,
-                });
+                tx.rollback().await?;
+                return self.comment_refusal(slug, author, parent).await;
             }
             Err(e) if parent.is_some() && is_foreign_key_violation(&e) => {
                 return Ok(CommentWrite::ParentNotFound);
             }
             Err(e) => return Err(e),
         };
-        let comment = self.comment_view(row.try_get("id")?, author).await?;
+        tx.commit().await?;
+        let comment = self.comment_view(id, author).await?;
         Ok(CommentWrite::Done(Box::new(comment)))
+    }
+
+    /// Why a comment by `author` was not written.
+    async fn comment_refusal(
+        &self,
+        slug: &str,
+        author: i64,
+        parent: Option<i64>,
+    ) -> Result<CommentWrite, sqlx::Error> {
+        match self.refusal(slug, author).await? {
+            Reaction::NotFound => return Ok(CommentWrite::ArticleNotFound),
+            Reaction::Blocked => return Ok(CommentWrite::Blocked),
+            Reaction::Done => {}
+        }
+        let Some(parent) = parent else {
+            return Ok(CommentWrite::ArticleNotFound);
+        };
+        let blocked_by_parent = sqlx::query(&format!(
+            "SELECT 1 AS blocked FROM comments c \
+             WHERE c.id = $2 AND c.hidden = 0 AND {}",
+            blocks("c.author_id", "$1")
+        ))
+        .bind(author)
+        .bind(parent)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(if blocked_by_parent.is_some() {
+            CommentWrite::Blocked
+        } else {
+            CommentWrite::ParentNotFound
+        })
     }
 
     /// Whether `user` may change comment `id`: `Done` if so, else why not.

@@ -3,8 +3,9 @@
 
 use sqlx::Row;
 
-use super::articles::{FROM, LISTED, VISIBLE, article, columns};
+use super::articles::{FROM, article, columns};
 use super::search::{SearchSql, search_sql};
+use super::visibility::{LISTED, VISIBLE};
 use super::{Db, Engine, Sql};
 use crate::domain::search::SearchQuery;
 use crate::domain::views::Article;

@@ -23,6 +23,7 @@ pub mod tags;
 pub mod transfer;
 pub mod uploads;
 pub mod users;
+mod visibility;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -5,8 +5,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Db;
-use super::articles::VISIBLE;
 use super::comments::remove_comment;
+use super::visibility::{COMMENT_SHOWN, Standing as StandingLock, VISIBLE};
 use crate::domain::moderation::{AccountStanding, AuditEntry, Report, ReportKind, Resolution};
 use crate::domain::now_timestamp;
 
@@ -36,6 +36,13 @@ pub enum Standing {
     Done(AccountStanding),
     NotFound,
     /// Admins do not suspend themselves.
+    Yourself,
+}
+
+/// The outcome of blocking someone.
+pub enum Blocking {
+    Done,
+    /// Nobody blocks themselves.
     Yourself,
 }
 
@@ -162,7 +169,7 @@ impl Db {
     }
 
     /// Whether `blocker` has blocked `blocked`.
-    pub async fn blocks(&self, blocker: i64, blocked: i64) -> Result<bool, sqlx::Error> {
+    pub(super) async fn blocks(&self, blocker: i64, blocked: i64) -> Result<bool, sqlx::Error> {
         let row =
             sqlx::query("SELECT 1 AS one FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
                 .bind(blocker)
@@ -172,8 +179,12 @@ impl Db {
         Ok(row.is_some())
     }
 
-    /// Idempotent. Follows between the two, either way, end with the block, as on Medium.
-    pub async fn block(&self, blocker: i64, blocked: i64) -> Result<(), sqlx::Error> {
+    /// Idempotent. Follows between the two, either way, end with the block, as on Medium. What
+    /// a block forbids and hides is in [`super::visibility`].
+    pub async fn block(&self, blocker: i64, blocked: i64) -> Result<Blocking, sqlx::Error> {
+        if blocker == blocked {
+            return Ok(Blocking::Yourself);
+        }
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) \
@@ -192,7 +203,8 @@ impl Db {
         .bind(blocked)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(Blocking::Done)
     }
 
     /// Idempotent; follows ended by the block stay ended.
@@ -239,7 +251,9 @@ impl Db {
             .map(|r| r.map_or(Reporting::ArticleNotFound, Reporting::AlreadyOpen))
     }
 
-    /// Reports a comment on an article `reporter` can see, as [`Db::report_article`] does.
+    /// Reports a comment `reporter` is shown (see [`super::visibility`]) on an article they can
+    /// see, as [`Db::report_article`] does. A comment hidden since, or across a block, answers
+    /// not found, also to a reporter whose report on it is still open: never its text.
     pub async fn report_comment(
         &self,
         reporter: i64,
@@ -254,6 +268,7 @@ impl Db {
              FROM comments c JOIN articles a ON a.id = c.article_id \
              JOIN users u ON u.id = c.author_id JOIN users me ON me.id = $1 \
              WHERE a.slug = $2 AND c.id = $3 AND c.deleted_at IS NULL AND {VISIBLE} \
+             AND {COMMENT_SHOWN} \
              ON CONFLICT (reporter_id, kind, target_id) WHERE status = 'open' DO NOTHING \
              RETURNING id"
         ))
@@ -269,6 +284,18 @@ impl Db {
         }
         if self.target(slug, reporter).await?.is_none() {
             return Ok(Reporting::ArticleNotFound);
+        }
+        let shown = sqlx::query(&format!(
+            "SELECT 1 AS shown FROM comments c JOIN articles a ON a.id = c.article_id \
+             WHERE a.slug = $2 AND c.id = $3 AND c.deleted_at IS NULL AND {COMMENT_SHOWN}"
+        ))
+        .bind(reporter)
+        .bind(slug)
+        .bind(comment)
+        .fetch_optional(&self.pool)
+        .await?;
+        if shown.is_none() {
+            return Ok(Reporting::CommentNotFound);
         }
         self.open_report_of(reporter, ReportKind::Comment, comment)
             .await
@@ -478,6 +505,18 @@ impl Db {
         reason: Option<&str>,
     ) -> Result<Standing, sqlx::Error> {
         let mut tx = self.begin_write().await?;
+        if suspend {
+            let account = sqlx::query("SELECT id FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(account) = account {
+                // Waits for the account's articles and comments being written (see
+                // `Db::may_publish`), which the hiding below then finds; later ones are refused.
+                self.lock_standing(&mut tx, account.try_get("id")?, StandingLock::Changing)
+                    .await?;
+            }
+        }
         let changed = if suspend {
             sqlx::query(
                 "UPDATE users SET suspended_at = $2 \

@@ -6,19 +6,32 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Db;
-use super::articles::VISIBLE;
 use super::lists::{Page, Position};
 use super::profiles::read_profile;
+use super::visibility::{COMMENT_SHOWN, VISIBLE, blocks};
 use crate::domain::views::{Notification, NotificationKind, NotifiedArticle, NotifiedComment};
 
 /// `unreadCount` is counted up to this many; past it, it says this number, meaning "at least".
 pub const UNREAD_CAP: i64 = 1000;
 
 /// The recipient's (`$1`) notifications they may see, from `notifications n LEFT JOIN articles
-/// a`: an article taken back to draft hides its notifications from everyone but its author
-/// until it is published again.
+/// a`, by the rules of [`super::visibility`]: one about an article the recipient may not open
+/// (taken back to draft, hidden), or about a comment they are not shown (hidden, or across a
+/// block either way), is not shown until that changes; nor is what someone the recipient
+/// blocked did (an aggregate shows its latest other actor, or nothing when none is left). A new
+/// article of someone the recipient blocked and then followed again is their own choice.
 fn shown() -> String {
-    format!("n.recipient_id = $1 AND (n.article_id IS NULL OR {VISIBLE})")
+    format!(
+        "n.recipient_id = $1 AND (n.article_id IS NULL OR {VISIBLE}) \
+         AND (n.comment_id IS NULL OR EXISTS (SELECT 1 FROM comments c \
+              WHERE c.id = n.comment_id AND {COMMENT_SHOWN})) \
+         AND (n.kind = 'article' OR CASE WHEN n.actor_id IS NULL \
+              THEN EXISTS (SELECT 1 FROM notification_actors na \
+                           WHERE na.notification_id = n.id AND NOT {blocked_actor}) \
+              ELSE NOT {blocked_single} END)",
+        blocked_actor = blocks("$1", "na.actor_id"),
+        blocked_single = blocks("$1", "n.actor_id"),
+    )
 }
 
 /// The recipient's unread notifications, counted up to [`UNREAD_CAP`] over the unread index.
@@ -113,10 +126,11 @@ impl Db {
              LEFT JOIN comments c ON c.id = n.comment_id \
              JOIN users u ON u.id = COALESCE(n.actor_id, \
                  (SELECT na.actor_id FROM notification_actors na WHERE na.notification_id = n.id \
-                  ORDER BY na.created_at DESC, na.actor_id DESC LIMIT 1)) \
+                  AND NOT {blocked} ORDER BY na.created_at DESC, na.actor_id DESC LIMIT 1)) \
              WHERE {shown}",
             unread = unread(),
-            shown = shown()
+            shown = shown(),
+            blocked = blocks("$1", "na.actor_id"),
         );
         // One more than the page, to know whether another page follows.
         let rows = match &page.from {

@@ -2,6 +2,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Db;
+use super::visibility::blocks;
 use crate::domain::views::Profile;
 
 /// A profile from a row's `username`, `bio`, `image` and `following` (0 or 1) columns.
@@ -12,6 +13,15 @@ pub(super) fn read_profile(row: &AnyRow) -> Result<Profile, sqlx::Error> {
         image: row.try_get("image")?,
         following: row.try_get::<i64, _>("following")? == 1,
     })
+}
+
+/// The outcome of following someone.
+pub enum Following {
+    Done,
+    /// Nobody follows themselves.
+    Yourself,
+    /// The one to follow has blocked the follower.
+    Blocked,
 }
 
 /// A profile together with the id the follow statements need.
@@ -46,17 +56,28 @@ impl Db {
         .transpose()
     }
 
-    /// Idempotent: following twice is one follow.
-    pub async fn follow(&self, follower: i64, followee: i64) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) \
+    /// Idempotent: following twice is one follow. Someone who blocked the follower is not
+    /// followed by them (checked in the same statement, so a block made meanwhile holds).
+    pub async fn follow(&self, follower: i64, followee: i64) -> Result<Following, sqlx::Error> {
+        if follower == followee {
+            return Ok(Following::Yourself);
+        }
+        let added = sqlx::query(&format!(
+            "INSERT INTO follows (follower_id, followee_id) SELECT $1, $2 WHERE NOT {} \
              ON CONFLICT (follower_id, followee_id) DO NOTHING",
-        )
+            blocks("$2", "$1")
+        ))
         .bind(follower)
         .bind(followee)
         .execute(&self.pool)
-        .await
-        .map(|_| ())
+        .await?;
+        Ok(
+            if added.rows_affected() == 0 && self.blocks(followee, follower).await? {
+                Following::Blocked
+            } else {
+                Following::Done
+            },
+        )
     }
 
     pub async fn unfollow(&self, follower: i64, followee: i64) -> Result<(), sqlx::Error> {

@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::Db;
-use super::articles::LISTED;
+use super::visibility::LISTED;
 use crate::domain::views::Tag;
 
 impl Db {

@@ -116,25 +116,19 @@ async fn articles_that_become_drafts_drop_out_of_reading_lists(engine: Engine) {
         )
         .await;
     }
-    app.put(
-        &format!("/api/articles/{withdrawn}"),
-        Some(&author),
-        json!({"article": {"status": "draft"}}),
-    )
-    .await;
+    let draft = app
+        .update_article(&author, &withdrawn, json!({"status": "draft"}))
+        .await;
     let (_, body) = app.get("/api/user/bookmarks", Some(&reader)).await;
     assert_eq!(body["articlesCount"], 1);
     assert_eq!(
         app.slugs("/api/user/bookmarks", Some(&reader)).await,
         [kept.as_str()]
     );
-    // Published again, it is back where it was.
-    app.put(
-        &format!("/api/articles/{withdrawn}"),
-        Some(&author),
-        json!({"article": {"status": "published"}}),
-    )
-    .await;
+    // Published again (under its readable slug again), it is back where it was.
+    let slug = draft["slug"].as_str().unwrap();
+    app.update_article(&author, slug, json!({"status": "published"}))
+        .await;
     assert_eq!(
         app.slugs("/api/user/bookmarks", Some(&reader)).await,
         [withdrawn, kept]

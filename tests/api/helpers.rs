@@ -246,6 +246,15 @@ impl TestApp {
         body["article"].clone()
     }
 
+    /// Moves one's own article to `status`; returns its slug then (publishing and unpublishing
+    /// give it a new one).
+    pub async fn set_status(&self, token: &str, slug: &str, status: &str) -> String {
+        let article = self
+            .update_article(token, slug, json!({ "status": status }))
+            .await;
+        article["slug"].as_str().unwrap().to_string()
+    }
+
     /// The slugs of a list answer, in order.
     pub async fn slugs(&self, path: &str, token: Option<&str>) -> Vec<String> {
         let (status, body) = self.get(path, token).await;

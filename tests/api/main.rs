@@ -33,3 +33,4 @@ mod transfer;
 mod transport;
 mod uploads;
 mod users;
+mod visibility;

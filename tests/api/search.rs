@@ -517,13 +517,13 @@ async fn edits_and_deletes_show_in_search_at_once(engine: Engine) {
     // Withdrawing an article takes it out of search at once; publishing brings it back.
     let lagoons = write(&app, &token, json!({"title": "Secret lagoons"})).await;
     assert_eq!(found(&app, "lagoon").await, [lagoons.as_str()]);
-    update(&app, &token, &lagoons, json!({"status": "draft"})).await;
+    let draft = update(&app, &token, &lagoons, json!({"status": "draft"})).await;
     assert_eq!(found(&app, "lagoon").await, Vec::<String>::new());
     assert_eq!(
         search_as(&app, "lagoon", "", Some(&token)).await,
         (vec![], 0)
     );
-    update(&app, &token, &lagoons, json!({"status": "published"})).await;
+    let lagoons = update(&app, &token, &draft, json!({"status": "published"})).await;
     assert_eq!(found(&app, "lagoon").await, [lagoons.as_str()]);
     update(&app, &token, &lagoons, json!({"status": "unlisted"})).await;
     assert_eq!(found(&app, "lagoon").await, Vec::<String>::new());

@@ -195,19 +195,16 @@ async fn publishing_a_draft_raises_tag_counts(engine: Engine) {
     let draft = write(&app, &token, "Rust draft", &["rust", "new"], "draft").await;
     assert_eq!(popular(&app, "").await, ["go", "rust"]);
 
-    app.update_article(&token, &draft, json!({"status": "published"}))
-        .await;
+    let published = app.set_status(&token, &draft, "published").await;
     assert_eq!(popular(&app, "").await, ["rust", "go", "new"]);
     assert_eq!(
         follow(&app, Some(&token), "rust").await,
         (StatusCode::OK, tag("rust", 2, true))
     );
 
-    app.update_article(&token, &draft, json!({"status": "draft"}))
-        .await;
+    let draft = app.set_status(&token, &published, "draft").await;
     assert_eq!(popular(&app, "").await, ["go", "rust"]);
-    app.update_article(&token, &draft, json!({"status": "published"}))
-        .await;
+    app.set_status(&token, &draft, "published").await;
     assert_eq!(popular(&app, "").await, ["rust", "go", "new"]);
 }
 
