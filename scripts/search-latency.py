@@ -5,7 +5,8 @@
 
 BASE_URL defaults to http://127.0.0.1:8080, RUNS (per query, after two warm-up runs) to 50. The
 queries are what a seeded site (`quill seed`) makes expensive: one letter, prefixes of the most
-common words, many common words at once, common Korean words, and words no article has. Prints
+common words (short and long), many common words at once, common Korean words, and words no
+article has. Prints
 p50, p99 and the slowest time per query in milliseconds, and the answer's `articlesCount`. The
 read cache is bypassed: every request carries a query string of its own.
 """
@@ -22,6 +23,7 @@ QUERIES = [
     "th",
     "the",
     "good way time",
+    "people always never better quiet",
     "the a good way time work idea story people day every most some never always again",
     "rust",
     "오",

@@ -255,6 +255,12 @@ impl Sql {
         self.params
     }
 
+    /// Takes the next parameter number, for a value that a fragment built elsewhere refers to.
+    pub fn param(&mut self) -> usize {
+        self.params += 1;
+        self.params
+    }
+
     /// Appends `fragment`, replacing each `{}` with the next parameter number.
     pub fn push(&mut self, fragment: &str) -> &mut Self {
         let mut parts = fragment.split("{}");
