@@ -525,11 +525,8 @@ pub async fn seed(settings: &Settings, size: SeedSize) -> anyhow::Result<()> {
     let hash = PasswordHasher::new()
         .hash(&secrecy::SecretString::from(DEMO_PASSWORD))
         .await?;
-    db.bulk_load(async {
-        write_people(&db, size, &hash).await?;
-        write_articles(&db, size).await
-    })
-    .await?;
+    write_people(&db, size, &hash).await?;
+    write_articles(&db, size).await?;
     db.after_bulk_load(&["users", "tags", "articles", "comments"])
         .await?;
     eprintln!(

@@ -15,7 +15,8 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::Path;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
@@ -57,10 +58,44 @@ struct EndCounts {
     rows: u64,
 }
 
-/// `quill export FILE`.
+/// `quill export FILE`: the site as it stood when the export began (see
+/// [`Snapshot`](crate::storage::transfer::Snapshot)). The file holds password hashes, so it is
+/// created readable by its owner only; it is written under a temporary name beside FILE and
+/// renamed to FILE once whole, so FILE is never half a site, and an older FILE is replaced,
+/// whatever its mode.
 pub async fn export(settings: &Settings, path: &Path) -> anyhow::Result<()> {
     let db = open(settings).await?;
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let partial = partial_path(path);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let written = write_export(&db, file).await;
+    db.close().await;
+    let total = match written {
+        Ok(total) => total,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, path)
+        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))?;
+    eprintln!("exported {total} rows to {}", path.display());
+    Ok(())
+}
+
+/// Where an export to `path` is written until it is whole: a hidden name in the same directory,
+/// so that the rename stays on one file system.
+fn partial_path(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
+}
+
+/// Writes the whole site to `file` from one snapshot; the number of rows written.
+async fn write_export(db: &Db, file: File) -> anyhow::Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let header = Header {
         format: FORMAT.into(),
@@ -73,6 +108,7 @@ pub async fn export(settings: &Settings, path: &Path) -> anyhow::Result<()> {
         .into(),
     };
     write_line(&mut out, &header)?;
+    let mut snapshot = db.snapshot().await?;
     let mut total = 0;
     for table in TABLES {
         write_line(
@@ -83,34 +119,35 @@ pub async fn export(settings: &Settings, path: &Path) -> anyhow::Result<()> {
             },
         )?;
         let mut progress = Progress::new(table.name, None);
-        db.for_each_row(table, |row| {
-            let row: Vec<Json> = row
-                .into_iter()
-                .map(|v| match v {
-                    Value::Int(i) => i.map_or(Json::Null, Json::from),
-                    Value::Text(s) => s.map_or(Json::Null, Json::from),
-                })
-                .collect();
-            write_line(&mut out, &row)?;
-            progress.inc(1);
-            total += 1;
-            Ok(())
-        })
-        .await
-        .with_context(|| format!("while exporting {}", table.name))?;
+        snapshot
+            .for_each_row(table, |row| {
+                let row: Vec<Json> = row
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::Int(i) => i.map_or(Json::Null, Json::from),
+                        Value::Text(s) => s.map_or(Json::Null, Json::from),
+                    })
+                    .collect();
+                write_line(&mut out, &row)?;
+                progress.inc(1);
+                total += 1;
+                Ok(())
+            })
+            .await
+            .with_context(|| format!("while exporting {}", table.name))?;
         progress.finish();
     }
+    snapshot.finish().await?;
     write_line(
         &mut out,
         &Marker::End {
             end: EndCounts { rows: total },
         },
     )?;
-    out.flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    db.close().await;
-    eprintln!("exported {total} rows to {}", path.display());
-    Ok(())
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    // Whole on disk before it takes the name.
+    file.sync_all()?;
+    Ok(total)
 }
 
 /// `quill import FILE`: into an empty database only.
@@ -126,7 +163,7 @@ pub async fn import(settings: &Settings, path: &Path) -> anyhow::Result<()> {
         );
     }
 
-    let loaded = db.bulk_load(load_tables(&db, &mut lines)).await?;
+    let loaded = load_tables(&db, &mut lines).await?;
     db.after_bulk_load(&tables_with_ids().collect::<Vec<_>>())
         .await?;
     db.close().await;

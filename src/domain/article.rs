@@ -10,6 +10,9 @@ pub const BODY_MAX: usize = 100_000;
 pub const COMMENT_MAX: usize = 10_000;
 pub const TAG_MAX: usize = 64;
 pub const TAGS_MAX: usize = 20;
+/// Replies nest at most this many levels under a top-level comment (which is level 0): deeper
+/// threads are unreadable on any screen, and every walk up a thread stays this short.
+pub const REPLY_DEPTH_MAX: usize = 50;
 /// Slugs are cut at a word boundary near this length, before the uniqueness suffix.
 const SLUG_BASE_MAX: usize = 80;
 

@@ -6,11 +6,14 @@
 
 use unicode_normalization::char::is_combining_mark;
 
-/// Words beyond this many are ignored: they cannot narrow a match much further, and each one
-/// costs an index probe.
-const MAX_TERMS: usize = 16;
+/// Words beyond this many are ignored: they seldom narrow a match further, and each one costs
+/// an index lookup and a check of every article ranked.
+const MAX_TERMS: usize = 5;
 /// Longer words are cut; no indexed word is longer than a tag or a title.
 const MAX_TERM_CHARS: usize = 64;
+/// Shorter words match whole words only: a single letter as a prefix is the start of most words
+/// of a language, and looking them all up costs as much as the index holds.
+pub const PREFIX_MIN_CHARS: usize = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
@@ -32,11 +35,14 @@ impl SearchQuery {
         (!terms.is_empty()).then_some(Self { terms })
     }
 
-    /// The words as typed; an article matches when it has a word starting with each of them,
-    /// whatever the case, so `러스트` finds `러스트로` (Korean attaches particles to words) and
-    /// `Rust` finds `rustacean`.
-    pub fn terms(&self) -> &[String] {
-        &self.terms
+    /// The words as typed, each with whether it matches as a prefix: an article matches when it
+    /// has, whatever the case, each word of one character and a word starting with each longer
+    /// one, so `러스트` finds `러스트로` (Korean attaches particles to words), `Rust` finds
+    /// `rustacean`, and `a` finds only `a`.
+    pub fn terms(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.terms
+            .iter()
+            .map(|t| (t.as_str(), t.chars().count() >= PREFIX_MIN_CHARS))
     }
 }
 
@@ -62,8 +68,15 @@ mod tests {
     }
 
     #[test]
+    fn only_words_of_two_characters_or_more_are_prefixes() {
+        let query = SearchQuery::parse("a 만드 t été").unwrap();
+        let prefixes: Vec<bool> = query.terms().map(|(_, prefix)| prefix).collect();
+        assert_eq!(prefixes, [false, true, false, true]);
+    }
+
+    #[test]
     fn long_queries_are_bounded() {
-        assert_eq!(terms(&"word ".repeat(400)).len(), 16);
+        assert_eq!(terms(&"word ".repeat(400)).len(), 5);
         assert_eq!(terms(&"x".repeat(2000))[0].chars().count(), 64);
     }
 }

@@ -44,8 +44,9 @@ pub struct ArticlesBody {
     pub articles: Vec<Article>,
     /// How many articles the list holds in all, not just on this page. Exact at any size for
     /// all published articles and with a single `tag`, `author` or `favorited` filter; for
-    /// search, combined filters, drafts and bookmarks it counts up to 10000, and 10000 then means
-    /// "10000 or more"; for the feed likewise up to 1000.
+    /// combined filters, drafts and bookmarks it counts up to 10000, and 10000 then means
+    /// "10000 or more"; for the feed likewise up to 1000, for a search up to 200 (the matches it
+    /// ranks).
     pub articles_count: i64,
     /// Pass as `cursor` to get the next page; absent on the last page (and for search past
     /// offset 10000).

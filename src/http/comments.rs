@@ -13,7 +13,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query, suspended};
 use super::moderation::blocked;
 use super::paging::{COMMENTS, PageParams};
-use crate::domain::article::{COMMENT_MAX, comment_body};
+use crate::domain::article::{COMMENT_MAX, REPLY_DEPTH_MAX, comment_body};
 use crate::domain::markdown::{render_blocking, render_comment};
 use crate::domain::views::Comment;
 use crate::storage::comments::{CommentChange, CommentText, CommentWrite};
@@ -117,7 +117,7 @@ async fn list_comments(
         (status = 401, body = ErrorBody),
         (status = 403, description = "the article's author, or the author of the comment answered, blocked the commenter", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, description = "blank body, or `parentId` is not a comment on this article", body = ErrorBody),
+        (status = 422, description = "blank body, or `parentId` is not a comment on this article or already as deep as replies nest (the message says how deep)", body = ErrorBody),
     ))]
 async fn add_comment(
     State(state): State<AppState>,
@@ -141,6 +141,10 @@ async fn add_comment(
         CommentWrite::ParentNotFound => Err(ApiError::invalid(
             "parentId",
             "must be a comment on this article",
+        )),
+        CommentWrite::TooDeep => Err(ApiError::invalid(
+            "parentId",
+            format!("is too deep in its thread: replies nest at most {REPLY_DEPTH_MAX} levels"),
         )),
     }
 }

@@ -28,7 +28,7 @@ impl Db {
             Engine::Postgres if columns.contains(&"id") => " OVERRIDING SYSTEM VALUE",
             _ => "",
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_bulk().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut sql = format!(
                 "INSERT INTO {table} ({}){overriding} VALUES ",
@@ -56,6 +56,39 @@ impl Db {
                 };
             }
             query.execute(&mut *tx).await?;
+        }
+        self.commit_bulk(tx).await
+    }
+
+    /// A write transaction of a bulk load, in which the triggers that record events
+    /// (notifications) stay quiet: the rows of a site's past must not notify anyone again, and
+    /// an import brings its notifications as rows of their own. Kept counts are kept as always.
+    /// Bulk mode belongs to this transaction alone, so a load that dies midway (killed, or
+    /// failing) leaves nothing behind: PostgreSQL sets it as a transaction-local setting;
+    /// SQLite, whose triggers cannot read per-connection state, as a row of `bulk_loads` that
+    /// this transaction writes first and deletes before [`commit_bulk`](Self::commit_bulk),
+    /// never seen by another (SQLite has one writer at a time, and readers see only commits)
+    /// and unable to commit (see its migration).
+    pub(crate) async fn begin_bulk(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let mark = match self.engine {
+            Engine::Postgres => "SELECT set_config('quill.bulk_load', 'on', true)",
+            Engine::Sqlite => "INSERT INTO bulk_loads (id, never) VALUES (1, 0)",
+        };
+        sqlx::query(mark).execute(&mut *tx).await?;
+        Ok(tx)
+    }
+
+    pub(crate) async fn commit_bulk(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    ) -> Result<(), sqlx::Error> {
+        if self.engine == Engine::Sqlite {
+            sqlx::query("DELETE FROM bulk_loads")
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await
     }

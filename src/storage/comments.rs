@@ -4,8 +4,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::articles::Reaction;
+use super::bulk::ROWS_PER_STATEMENT;
 use super::visibility::{AUTHOR_ALLOWS, COMMENT_SHOWN, VISIBLE, blocks};
 use super::{Db, is_foreign_key_violation};
+use crate::domain::article::REPLY_DEPTH_MAX;
 use crate::domain::now_timestamp;
 use crate::domain::views::{Comment, Profile};
 
@@ -24,6 +26,8 @@ pub enum CommentWrite {
     ParentNotFound,
     /// The commenter was suspended after the request authenticated; nothing was written.
     Suspended,
+    /// The comment answered is already [`REPLY_DEPTH_MAX`] levels deep.
+    TooDeep,
 }
 
 /// The outcome of a change aimed at one comment.
@@ -51,6 +55,18 @@ const COMMENT_COLUMNS: &str = "c.id, c.created_at, c.updated_at, c.body, c.body_
      c.parent_id, c.deleted_at, u.username, u.bio, u.image, \
      CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = c.author_id) \
           THEN 1 ELSE 0 END AS following";
+
+/// Whether comment `$param` may be answered: it is fewer than [`REPLY_DEPTH_MAX`] levels deep.
+/// The walk up its thread stops one level past the limit, so it costs at most that many lookups
+/// however deep a thread written before the limit goes.
+fn answerable(param: usize) -> String {
+    format!(
+        "NOT EXISTS (WITH RECURSIVE up (id, level) AS (SELECT CAST(${param} AS BIGINT), 0 \
+         UNION ALL SELECT p.parent_id, up.level + 1 FROM comments p JOIN up ON p.id = up.id \
+         WHERE p.parent_id IS NOT NULL AND up.level < {REPLY_DEPTH_MAX}) \
+         SELECT 1 FROM up WHERE up.level >= {REPLY_DEPTH_MAX})"
+    )
+}
 
 /// A deleted comment kept for its replies shows neither body nor author.
 fn comment(row: &AnyRow) -> Result<Comment, sqlx::Error> {
@@ -138,8 +154,9 @@ impl Db {
 
     /// Comments on an article `author` can see, unless its author blocked them; a reply must
     /// answer a live comment on the same article that the commenter sees, whose author has not
-    /// blocked them. All of it is checked in the insert itself, so a parent deleted or a block
-    /// made meanwhile is caught too, in the transaction that checks the commenter's standing.
+    /// blocked them, at most [`REPLY_DEPTH_MAX`] levels deep. All of it is checked in the insert
+    /// itself, so a parent deleted or a block made meanwhile is caught too, in the transaction
+    /// that checks the commenter's standing.
     pub async fn add_comment(
         &self,
         slug: &str,
@@ -155,9 +172,11 @@ impl Db {
             "INSERT INTO comments (article_id, author_id, body, body_html, parent_id, created_at, updated_at) \
              SELECT a.id, $1, $3, $4, $5, $6, $6 FROM articles a \
              WHERE a.slug = $2 AND {VISIBLE} AND {AUTHOR_ALLOWS} \
-             AND ($5 IS NULL OR EXISTS (SELECT 1 FROM comments c \
-                  WHERE c.id = $5 AND c.article_id = a.id AND c.deleted_at IS NULL AND {COMMENT_SHOWN})) \
-             RETURNING id"
+             AND ($5 IS NULL OR (EXISTS (SELECT 1 FROM comments c \
+                  WHERE c.id = $5 AND c.article_id = a.id AND c.deleted_at IS NULL AND {COMMENT_SHOWN}) \
+                  AND {answerable})) \
+             RETURNING id",
+            answerable = answerable(5)
         ))
         .bind(author)
         .bind(slug)
@@ -209,9 +228,19 @@ impl Db {
         .await?;
         Ok(if blocked_by_parent.is_some() {
             CommentWrite::Blocked
+        } else if !self.answerable(parent).await? {
+            CommentWrite::TooDeep
         } else {
             CommentWrite::ParentNotFound
         })
+    }
+
+    async fn answerable(&self, id: i64) -> Result<bool, sqlx::Error> {
+        let fits: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 WHERE {}", answerable(1)))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(fits.is_some())
     }
 
     /// Whether `user` may change comment `id`: `Done` if so, else why not.
@@ -287,27 +316,63 @@ impl Db {
 }
 
 /// Deletes comment `id`, or leaves it as a tombstone when it has replies, so that the thread
-/// holds together; a trigger removes a tombstone once its last reply is gone, up the thread.
+/// holds together; a tombstone goes once its last reply is gone, up the thread.
 pub(super) async fn remove_comment(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: i64,
 ) -> Result<(), sqlx::Error> {
-    let deleted = sqlx::query(
+    let deleted: Option<Option<i64>> = sqlx::query_scalar(
         "DELETE FROM comments WHERE id = $1 \
-         AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = $1)",
+         AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = $1) RETURNING parent_id",
     )
     .bind(id)
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    if deleted.rows_affected() == 0 {
-        sqlx::query(
-            "UPDATE comments SET deleted_at = $2, body = '', body_html = NULL \
-             WHERE id = $1 AND deleted_at IS NULL",
-        )
-        .bind(id)
-        .bind(now_timestamp())
-        .execute(&mut **tx)
-        .await?;
+    match deleted {
+        Some(parent) => sweep_tombstones(tx, parent.into_iter().collect()).await,
+        None => {
+            sqlx::query(
+                "UPDATE comments SET deleted_at = $2, body = '', body_html = NULL \
+                 WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(now_timestamp())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Removes the tombstones among `ids` that have no replies left, then the tombstones above them
+/// that this emptied, and so on up their threads: one statement per level, in a loop, so a
+/// thread of any depth (those written before [`REPLY_DEPTH_MAX`] may be thousands of levels
+/// deep) goes without recursion, in SQL (a trigger that deletes fires itself) or here.
+pub(super) async fn sweep_tombstones(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mut ids: Vec<i64>,
+) -> Result<(), sqlx::Error> {
+    while !ids.is_empty() {
+        let mut parents = Vec::new();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let list = (1..=chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "DELETE FROM comments WHERE id IN ({list}) AND deleted_at IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id) \
+                 RETURNING parent_id"
+            );
+            let mut query = sqlx::query_scalar::<_, Option<i64>>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            parents.extend(query.fetch_all(&mut **tx).await?.into_iter().flatten());
+        }
+        parents.sort_unstable();
+        parents.dedup();
+        ids = parents;
     }
     Ok(())
 }

@@ -76,7 +76,7 @@ impl Db {
             binds,
             order,
             ..
-        } = self.parts(&ArticleList::Published(filter));
+        } = self.parts(&ArticleList::Published(filter), None);
         let text = format!(
             "SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.published_at, \
                     a.updated_at, u.username, u.updated_at AS author_updated_at, b.body_html\

@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::articles::{FROM, article, columns};
-use super::search::{SearchSql, search_sql};
+use super::search::{SearchPlan, SearchSql, search_sql};
 use super::visibility::{LISTED, VISIBLE};
 use super::{Db, Engine, Sql};
 use crate::domain::search::SearchQuery;
@@ -225,6 +225,13 @@ impl Db {
         viewer: Option<i64>,
         page: Page,
     ) -> Result<ListPage, sqlx::Error> {
+        let search = match list {
+            ArticleList::Published(ArticleFilter {
+                search: Some(search),
+                ..
+            }) => Some(self.search_plan(search).await?),
+            _ => None,
+        };
         let Parts {
             joins,
             sql,
@@ -233,7 +240,7 @@ impl Db {
             id,
             order,
             total,
-        } = self.parts(list);
+        } = self.parts(list, search.as_ref());
         let conditions = sql.text;
         // The feed's two capped counts may add up past the cap.
         let feed_total = matches!(total, Total::Feed);
@@ -334,7 +341,8 @@ impl Db {
         })
     }
 
-    pub(super) fn parts(&self, list: &ArticleList) -> Parts {
+    /// The parts of `list`'s query; a search in it goes as `search` plans it.
+    pub(super) fn parts(&self, list: &ArticleList, search: Option<&SearchPlan>) -> Parts {
         let mut parts = Parts {
             joins: String::new(),
             sql: Sql::new("", 1),
@@ -392,18 +400,26 @@ impl Db {
                     .iter()
                     .filter(|f| f.is_some())
                     .count();
-                parts.total = match (filters, &filter.search, kept) {
-                    (0, None, _) => Total::Kept(PUBLISHED_TOTAL.into()),
-                    (1, None, Some(kept)) => Total::Kept(kept),
+                parts.total = match (filters, kept) {
+                    (0, _) => Total::Kept(PUBLISHED_TOTAL.into()),
+                    (1, Some(kept)) => Total::Kept(kept),
                     _ => Total::Capped,
                 };
-                if let Some(search) = &filter.search {
-                    let SearchSql { join, rank, query } =
-                        search_sql(self.engine(), search, &mut parts.sql);
-                    parts.joins.push_str(join);
-                    parts.order = format!("{rank}, {PUBLISHED_AT} DESC, a.id DESC");
+                if let Some(search) = search {
+                    let SearchSql {
+                        ranked,
+                        unranked,
+                        binds,
+                    } = search_sql(self.engine(), search, &mut parts.sql);
+                    // The matches are few (see `SEARCH_CANDIDATES`): counted whole, unranked.
+                    parts.total = Total::Kept(format!(
+                        "(SELECT COUNT(*) FROM articles a{}{unranked} WHERE {})",
+                        parts.joins, parts.sql.text
+                    ));
+                    parts.joins.push_str(&ranked);
+                    parts.order = format!("c.rank DESC, {PUBLISHED_AT} DESC, a.id DESC");
                     parts.key = None;
-                    parts.binds.push(query);
+                    parts.binds.extend(binds);
                 }
             }
             ArticleList::Feed => {

@@ -158,12 +158,10 @@ fn pool_options(
             Box::pin(async move {
                 match engine {
                     // WAL lets readers run beside the single writer; busy_timeout makes
-                    // concurrent writers queue instead of failing with SQLITE_BUSY;
-                    // recursive triggers let a comment tombstone's cleanup climb a thread.
+                    // concurrent writers queue instead of failing with SQLITE_BUSY.
                     Engine::Sqlite => conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                         PRAGMA recursive_triggers = ON;",
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
                     ),
                     // Every statement is prepared once per connection, and its best plan
                     // does not depend on the ids bound to it. PostgreSQL would still plan
@@ -255,6 +253,12 @@ impl Sql {
 
     /// The number of the last parameter taken, for referring to it again.
     pub fn params(&self) -> usize {
+        self.params
+    }
+
+    /// Takes the next parameter number, for a value that a fragment built elsewhere refers to.
+    pub fn param(&mut self) -> usize {
+        self.params += 1;
         self.params
     }
 

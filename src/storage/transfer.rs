@@ -179,7 +179,7 @@ pub const AUDIT_LOG: Table = Table {
 };
 
 /// Loaded as they were, read or not: the triggers that write notifications are quiet during a
-/// bulk load (see [`Db::bulk_load`]).
+/// bulk load (see [`Db::begin_bulk`]).
 pub const NOTIFICATIONS: Table = Table {
     name: "notifications",
     order_by: "id",
@@ -262,7 +262,7 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ("published_counts", "kept by triggers as articles load"),
     ("article_search", "search index, kept by triggers"),
     ("_sqlx_migrations", "the new site runs its own migrations"),
-    ("bulk_loads", "marks a load in progress"),
+    ("bulk_loads", "marks a loading transaction, never committed"),
 ];
 
 /// The tables whose ids continue after an import.
@@ -279,11 +279,21 @@ impl Table {
     }
 }
 
-impl Db {
+/// The whole site as it stood at one instant, for an export: every table is read in one
+/// transaction (PostgreSQL: a read-only `REPEATABLE READ` snapshot; SQLite: one read transaction,
+/// whose snapshot is taken at its first read and held to its end), so rows written while the
+/// export runs are in none of its tables or, had they committed before it began, in all of them.
+/// Read table by table on their own, a comment could be exported without the article or user it
+/// belongs to, and the file would not import.
+pub struct Snapshot {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+}
+
+impl Snapshot {
     /// Streams `table`'s rows in load order to `each`, one row at a time: memory stays flat
     /// however big the site.
     pub async fn for_each_row(
-        &self,
+        &mut self,
         table: &Table,
         mut each: impl FnMut(Vec<Value>) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
@@ -293,7 +303,7 @@ impl Db {
             table.name,
             table.order_by
         );
-        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        let mut rows = sqlx::query(&sql).fetch(&mut *self.tx);
         while let Some(row) = rows.try_next().await? {
             let values = table
                 .columns
@@ -311,9 +321,29 @@ impl Db {
         Ok(())
     }
 
-    /// Writes one batch of `table`'s rows. A comment that was deleted while it had replies (a
-    /// tombstone), or hidden with its suspended author, goes in live and is then marked, one
-    /// column at a time as the API does it, so the article's kept comment count comes out right.
+    /// Ends the snapshot's transaction (it wrote nothing).
+    pub async fn finish(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl Db {
+    pub async fn snapshot(&self) -> Result<Snapshot, sqlx::Error> {
+        let tx = match self.engine() {
+            super::Engine::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+            super::Engine::Sqlite => self.pool.begin().await?,
+        };
+        Ok(Snapshot { tx })
+    }
+
+    /// Writes one batch of `table`'s rows, in bulk mode (see [`Db::begin_bulk`]). A comment that
+    /// was deleted while it had replies (a tombstone), or hidden with its suspended author, goes
+    /// in live and is then marked, one column at a time as the API does it, so the article's
+    /// kept comment count comes out right.
     pub async fn load_rows(&self, table: &Table, rows: Vec<Vec<Value>>) -> anyhow::Result<()> {
         let columns = table.column_names();
         if table.name != COMMENTS.name {
@@ -343,7 +373,7 @@ impl Db {
             })
             .collect();
         self.insert_rows(table.name, &columns, &rows).await?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_bulk().await?;
         for (id, column, value) in marked {
             let sql = format!("UPDATE comments SET {column} = $1 WHERE id = $2");
             let query = match value {
@@ -352,25 +382,8 @@ impl Db {
             };
             query.bind(id).execute(&mut *tx).await?;
         }
-        tx.commit().await?;
+        self.commit_bulk(tx).await?;
         Ok(())
-    }
-
-    /// Runs `load` with the triggers that record events (notifications) quiet, so that the rows
-    /// of a site's past do not notify anyone again; kept counts are kept as always.
-    pub async fn bulk_load<T>(
-        &self,
-        load: impl Future<Output = anyhow::Result<T>>,
-    ) -> anyhow::Result<T> {
-        sqlx::query("INSERT INTO bulk_loads (started_at) VALUES ($1)")
-            .bind(chrono::Utc::now().to_rfc3339())
-            .execute(&self.pool)
-            .await?;
-        let outcome = load.await;
-        sqlx::query("DELETE FROM bulk_loads")
-            .execute(&self.pool)
-            .await?;
-        outcome
     }
 
     /// Whether any exported table holds a row: imports go into empty sites only.

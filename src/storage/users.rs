@@ -1,6 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::comments::sweep_tombstones;
 use super::{Db, is_unique_violation};
 use crate::domain::now_timestamp;
 
@@ -258,6 +259,15 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
         }
+        // The tombstones the account's comments answer may be emptied by the cascade.
+        let answered: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT c.parent_id FROM comments c \
+             JOIN comments p ON p.id = c.parent_id AND p.deleted_at IS NOT NULL \
+             WHERE c.author_id = $1",
+        )
+        .bind(caller.user_id)
+        .fetch_all(&mut *tx)
+        .await?;
         let done = sqlx::query(&format!(
             "DELETE FROM users WHERE id = $1 AND {}",
             caller_holds(2)
@@ -272,6 +282,7 @@ impl Db {
             tx.rollback().await?;
             return Ok(false);
         }
+        sweep_tombstones(&mut tx, answered).await?;
         tx.commit().await?;
         Ok(true)
     }

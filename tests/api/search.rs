@@ -4,7 +4,7 @@ use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
 
 use crate::engine_tests;
-use crate::helpers::{Engine, TestApp, spawn_app};
+use crate::helpers::{Engine, TestApp, fresh_database, settings, spawn_app, spawn_with};
 
 engine_tests!(
     a_title_match_ranks_above_a_body_match,
@@ -17,6 +17,8 @@ engine_tests!(
     hostile_queries_are_answered_not_failed,
     edits_and_deletes_show_in_search_at_once,
     drafts_and_unlisted_articles_are_never_found,
+    one_letter_matches_a_whole_word_only,
+    a_common_word_ranks_a_bounded_number_of_matches,
 );
 
 /// `/api/articles` with `q` and then `extra` (already encoded), `q` percent-encoded.
@@ -568,4 +570,67 @@ async fn drafts_and_unlisted_articles_are_never_found(engine: Engine) {
             assert_eq!(search_as(&app, q, "", viewer).await, (vec![], 0), "{q}");
         }
     }
+}
+
+/// A single letter as a prefix would be the start of most words of a language, and looking them
+/// all up costs as much as the index holds: it matches the word itself.
+async fn one_letter_matches_a_whole_word_only(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("grocer").await;
+    let plan = write(&app, &token, json!({"title": "A plan for B"})).await;
+    write(&app, &token, json!({"title": "Apples and bananas"})).await;
+    assert_eq!(found(&app, "a").await, [plan.as_str()]);
+    assert_eq!(found(&app, "B").await, [plan.as_str()]);
+    assert_eq!(found(&app, "ap").await.len(), 1);
+}
+
+/// However many articles share a word, a search ranks at most 200 of them and counts those: its
+/// cost does not grow with the site. A title match among them still comes first (one is written
+/// first and one last, so that whichever 200 an engine takes hold one). On PostgreSQL the same
+/// holds once its statistics call the word common, when the search looks among the newest
+/// articles instead of asking the index.
+async fn a_common_word_ranks_a_bounded_number_of_matches(engine: Engine) {
+    let url = fresh_database(engine).await;
+    let app = spawn_with(settings(&url, &[])).await;
+    app.wait_ready().await;
+    let token = app.register("prolific").await;
+    let mut titled = vec![
+        write(
+            &app,
+            &token,
+            json!({"title": "Common ground", "body": "Words."}),
+        )
+        .await,
+    ];
+    for n in 0..210 {
+        write(
+            &app,
+            &token,
+            json!({"title": format!("Note {n}"), "body": "A common word."}),
+        )
+        .await;
+    }
+    titled.push(
+        write(
+            &app,
+            &token,
+            json!({"title": "Common sense", "body": "Words."}),
+        )
+        .await,
+    );
+    let db = quill::storage::Db::connect_lazy(&settings(&url, &[]).database).unwrap();
+    for analyzed in [false, true] {
+        if analyzed {
+            sqlx::query("ANALYZE").execute(db.pool()).await.unwrap();
+        }
+        let (slugs, count) = search_as(&app, "common", "limit=100", None).await;
+        assert_eq!((slugs.len(), count), (100, 200), "analyzed: {analyzed}");
+        assert!(
+            titled.contains(&slugs[0]),
+            "analyzed: {analyzed}: {slugs:?}"
+        );
+        let (slugs, count) = search_as(&app, "common", "offset=190", None).await;
+        assert_eq!((slugs.len(), count), (10, 200), "analyzed: {analyzed}");
+    }
+    db.close().await;
 }

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::engine_tests;
-use crate::helpers::{Engine, TestApp, spawn_app};
+use crate::helpers::{Engine, TestApp, fresh_database, settings, spawn_app, spawn_with};
 
 engine_tests!(
     replies_thread_under_their_parent_oldest_first,
@@ -22,6 +22,8 @@ engine_tests!(
     comment_bodies_are_rendered_markdown,
     placeholders_go_when_their_last_replier_deletes_the_account,
     articles_with_threads_delete_whole,
+    replies_nest_at_most_fifty_levels,
+    threads_deeper_than_the_limit_from_before_it_still_go,
 );
 
 fn comments_path(slug: &str) -> String {
@@ -540,4 +542,133 @@ async fn articles_with_threads_delete_whole(engine: Engine) {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (status, _) = app.get(&comments_path(&slug), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn replies_nest_at_most_fifty_levels(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let author = app.register("author").await;
+    let slug = app.create_article(&author, "Back and forth", &[]).await;
+    let mut thread = vec![comment(&app, &author, &slug, "Level 0", None).await];
+    for level in 1..=50 {
+        let parent = *thread.last().unwrap();
+        thread.push(
+            comment(
+                &app,
+                &author,
+                &slug,
+                &format!("Level {level}"),
+                Some(parent),
+            )
+            .await,
+        );
+    }
+    let (status, body) = app
+        .post(
+            &comments_path(&slug),
+            Some(&author),
+            json!({"comment": {"body": "Level 51", "parentId": thread[50]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["errors"]["parentId"][0].as_str().unwrap();
+    assert!(message.contains("at most 50 levels"), "{message}");
+    // Beside the deepest reply there is room; the refused one was not written.
+    comment(&app, &author, &slug, "Also level 50", Some(thread[49])).await;
+    assert_eq!(comments_count(&app, &slug).await, 52);
+}
+
+/// A thread written before replies were limited may be thousands of levels deep (a chain of
+/// placeholders above one last reply): it lists, refuses more replies, and goes when its last
+/// reply does, by deletion or with its author's account.
+async fn threads_deeper_than_the_limit_from_before_it_still_go(engine: Engine) {
+    const DEPTH: usize = 1_500;
+    let url = fresh_database(engine).await;
+    let app = spawn_with(settings(&url, &[])).await;
+    app.wait_ready().await;
+    let author = app.register("author").await;
+    let leaving = app.register("leaving").await;
+    let deleted = app.create_article(&author, "Deleted thread", &[]).await;
+    let abandoned = app.create_article(&author, "Abandoned thread", &[]).await;
+    let db = quill::storage::Db::connect_lazy(&settings(&url, &[]).database).unwrap();
+    let deleted_leaf = deep_thread(&db, &deleted, "author", DEPTH).await;
+    let abandoned_leaf = deep_thread(&db, &abandoned, "leaving", DEPTH).await;
+    db.close().await;
+
+    for (slug, leaf) in [(&deleted, deleted_leaf), (&abandoned, abandoned_leaf)] {
+        let (status, body) = app
+            .get(
+                &format!("{}?limit=100&offset=1400", comments_path(slug)),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["comments"][99]["id"], leaf);
+        assert_eq!(comments_count(&app, slug).await, 1);
+        let (status, body) = app
+            .post(
+                &comments_path(slug),
+                Some(&author),
+                json!({"comment": {"body": "Deeper", "parentId": leaf}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+
+    delete_comment(&app, &author, &deleted, deleted_leaf).await;
+    assert_eq!(comments(&app, &deleted).await, Vec::<Value>::new());
+    assert_eq!(comments_count(&app, &deleted).await, 0);
+
+    let (status, body) = app.delete("/api/user", Some(&leaving)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(comments(&app, &abandoned).await, Vec::<Value>::new());
+    assert_eq!(comments_count(&app, &abandoned).await, 0);
+}
+
+/// Writes a thread `depth` comments deep on `slug` straight into the database, as an older
+/// release let it grow: placeholders (by `author`) all the way down to one live reply by
+/// `leaf_author`, whose id it returns.
+async fn deep_thread(db: &quill::storage::Db, slug: &str, leaf_author: &str, depth: usize) -> i64 {
+    let mut tx = db.pool().begin().await.unwrap();
+    let article: i64 = sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+        .bind(slug)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let mut authors = Vec::new();
+    for name in ["author", leaf_author] {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        authors.push(id);
+    }
+    let mut parent: Option<i64> = None;
+    for level in 0..depth {
+        let author = authors[usize::from(level + 1 == depth)];
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO comments (article_id, author_id, body, body_html, parent_id, created_at, \
+             updated_at) VALUES ($1, $2, 'x', '<p>x</p>', $3, $4, $4) RETURNING id",
+        )
+        .bind(article)
+        .bind(author)
+        .bind(parent)
+        .bind("2020-01-01T00:00:00.000Z")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        parent = Some(id);
+    }
+    let leaf = parent.unwrap();
+    sqlx::query(
+        "UPDATE comments SET deleted_at = '2020-01-02T00:00:00.000Z', body = '', body_html = NULL \
+         WHERE article_id = $1 AND id <> $2",
+    )
+    .bind(article)
+    .bind(leaf)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    leaf
 }
