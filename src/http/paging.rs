@@ -67,11 +67,12 @@ fn parse_cursor(raw: &str) -> Result<Position, String> {
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
     let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     match data {
+        // A cursor is decoded client input: PostgreSQL refuses text holding NUL outright.
         CursorData {
             at: Some(at),
             id: Some(id),
             offset: None,
-        } => Ok(Position::After { at, id }),
+        } if !at.contains('\0') => Ok(Position::After { at, id }),
         CursorData {
             at: None,
             id: None,

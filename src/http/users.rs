@@ -14,13 +14,12 @@ use super::limits::{self, ClientAddress};
 use crate::auth::SessionRef;
 use crate::domain::Validator;
 use crate::domain::user::{
-    Email, Password, Username, login_password, optional_text, required_text,
+    Email, Password, Username, login_password, optional_text, profile_image, required_text,
 };
 use crate::domain::views::User;
 use crate::storage::users::{Account, AccountChanges};
 
 const BIO_MAX: usize = 5_000;
-const IMAGE_MAX: usize = 2_048;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -235,7 +234,7 @@ async fn update_user(
     let email = v.optional("email", input.email.map(Email::parse));
     let password = v.optional("password", input.password.map(Password::parse));
     let bio = v.optional("bio", input.bio.map(|b| optional_text(b, BIO_MAX)));
-    let image = v.optional("image", input.image.map(|i| optional_text(i, IMAGE_MAX)));
+    let image = v.optional("image", input.image.map(profile_image));
     let mut changes = v.finish(|| {
         Some(AccountChanges {
             username: username.map(|u| u.as_str().to_string()),
