@@ -4,6 +4,7 @@ use serde_json::value::RawValue;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::changes;
 use super::notifications::notify_followers;
 use super::{Db, Sql, is_unique_violation};
 use crate::domain::article::{ArticleStatus, slug_candidate, slug_derives_from, slugify};
@@ -242,6 +243,7 @@ impl Db {
                         notify_followers(&mut tx, id).await?;
                     }
                     tx.commit().await?;
+                    changes::changed();
                     return Ok(slug);
                 }
                 Err(e) if is_unique_violation(&e) && attempt + 1 < SLUG_ATTEMPTS => {
@@ -326,6 +328,7 @@ impl Db {
                         notify_followers(&mut tx, id).await?;
                     }
                     tx.commit().await?;
+                    changes::changed();
                     return Ok(Owned::Done(row.try_get("slug")?));
                 }
                 Ok(None) => return Ok(Owned::NotFound),
@@ -344,11 +347,12 @@ impl Db {
             Owned::NotFound => return Ok(Owned::NotFound),
             Owned::NotOwner => return Ok(Owned::NotOwner),
         };
-        sqlx::query("DELETE FROM articles WHERE id = $1 AND author_id = $2")
+        let deleted = sqlx::query("DELETE FROM articles WHERE id = $1 AND author_id = $2")
             .bind(id)
             .bind(user)
             .execute(&self.pool)
             .await?;
+        changes::changed_rows(deleted.rows_affected());
         Ok(Owned::Done(()))
     }
 
@@ -364,7 +368,7 @@ impl Db {
         .bind(slug)
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        .map(|done| changes::changed_rows(done.rows_affected()))
     }
 
     pub async fn unfavorite(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {
@@ -386,6 +390,6 @@ impl Db {
         .bind(slug)
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        .map(|done| changes::changed_rows(done.rows_affected()))
     }
 }

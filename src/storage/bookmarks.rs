@@ -1,5 +1,6 @@
 //! Bookmarks: a reader's reading list (listed by `lists`).
 
+use super::changes;
 use super::Db;
 use super::articles::VISIBLE;
 use crate::domain::now_timestamp;
@@ -18,7 +19,7 @@ impl Db {
         .bind(now_timestamp())
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        .map(|done| changes::changed_rows(done.rows_affected()))
     }
 
     pub async fn unbookmark(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {

@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use super::changes;
 use super::Db;
 use crate::domain::article::CLAPS_MAX;
 
@@ -45,6 +46,7 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         if added.is_some() {
+            changes::changed();
             return Ok(Clapping::Done);
         }
         let given: i64 =
@@ -66,11 +68,12 @@ impl Db {
         let Some(target) = self.target(slug, user).await? else {
             return Ok(false);
         };
-        sqlx::query("DELETE FROM claps WHERE user_id = $1 AND article_id = $2")
+        let taken = sqlx::query("DELETE FROM claps WHERE user_id = $1 AND article_id = $2")
             .bind(user)
             .bind(target.id)
             .execute(&self.pool)
             .await?;
+        changes::changed_rows(taken.rows_affected());
         Ok(true)
     }
 }

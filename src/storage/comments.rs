@@ -3,6 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::changes;
 use super::articles::VISIBLE;
 use super::{Db, is_foreign_key_violation};
 use crate::domain::now_timestamp;
@@ -180,6 +181,7 @@ impl Db {
             }
             Err(e) => return Err(e),
         };
+        changes::changed();
         let comment = self.comment_view(row.try_get("id")?, author).await?;
         Ok(CommentWrite::Done(Box::new(comment)))
     }
@@ -236,6 +238,7 @@ impl Db {
         if updated.rows_affected() == 0 {
             return Ok(CommentChange::CommentNotFound);
         }
+        changes::changed();
         Ok(CommentChange::Done(self.comment_view(id, user).await?))
     }
 
@@ -252,6 +255,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         remove_comment(&mut tx, id).await?;
         tx.commit().await?;
+        changes::changed();
         Ok(CommentChange::Done(()))
     }
 }

@@ -4,6 +4,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::changes;
 use super::Db;
 use super::articles::VISIBLE;
 use super::comments::remove_comment;
@@ -192,7 +193,9 @@ impl Db {
         .bind(blocked)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        changes::changed();
+        Ok(())
     }
 
     /// Idempotent; follows ended by the block stay ended.
@@ -202,7 +205,7 @@ impl Db {
             .bind(blocked)
             .execute(&self.pool)
             .await
-            .map(|_| ())
+            .map(|done| changes::changed_rows(done.rows_affected()))
     }
 
     /// Reports an article `reporter` can see. One open report per reporter and article: a
@@ -427,6 +430,7 @@ impl Db {
             .await?;
         audit(&mut tx, Actor::Admin(admin), "article.remove", slug, reason).await?;
         tx.commit().await?;
+        changes::changed();
         Ok(true)
     }
 
@@ -463,6 +467,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
+        changes::changed();
         Ok(true)
     }
 
@@ -503,6 +508,7 @@ impl Db {
             };
             audit(&mut tx, Actor::Admin(admin), action, username, reason).await?;
             tx.commit().await?;
+            changes::changed();
         } else {
             tx.rollback().await?;
         }
@@ -546,7 +552,9 @@ impl Db {
                 .await?
                 .rows_affected()
                 > 0
-            {}
+            {
+                changes::changed();
+            }
         }
         Ok(())
     }
@@ -571,6 +579,7 @@ impl Db {
             let action = if admin { "role.grant" } else { "role.revoke" };
             audit(&mut tx, actor, action, username, None).await?;
             tx.commit().await?;
+            changes::changed();
         } else {
             tx.rollback().await?;
         }

@@ -1,6 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::changes;
 use super::Db;
 use crate::domain::views::Profile;
 
@@ -56,7 +57,7 @@ impl Db {
         .bind(followee)
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        .map(|done| changes::changed_rows(done.rows_affected()))
     }
 
     pub async fn unfollow(&self, follower: i64, followee: i64) -> Result<(), sqlx::Error> {
@@ -65,6 +66,6 @@ impl Db {
             .bind(followee)
             .execute(&self.pool)
             .await
-            .map(|_| ())
+            .map(|done| changes::changed_rows(done.rows_affected()))
     }
 }

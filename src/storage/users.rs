@@ -1,6 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::changes;
 use super::{Db, is_unique_violation};
 use crate::domain::now_timestamp;
 
@@ -235,6 +236,7 @@ impl Db {
                 .await?;
         }
         tx.commit().await?;
+        changes::changed();
         Ok(Some(Ok(account)))
     }
 
@@ -273,6 +275,7 @@ impl Db {
             return Ok(false);
         }
         tx.commit().await?;
+        changes::changed();
         Ok(true)
     }
 }
