@@ -135,7 +135,9 @@ pub fn profile_image(raw: Option<String>) -> Result<Option<String>, String> {
         .iter()
         .find_map(|scheme| lower.strip_prefix(scheme))
         .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-    let upload = lower.strip_prefix("/uploads/").is_some_and(|f| !f.is_empty());
+    let upload = lower
+        .strip_prefix("/uploads/")
+        .is_some_and(|f| !f.is_empty());
     if (web || upload) && !image.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Ok(Some(image))
     } else {

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, patch};
-use super::limits::{self, ClientAddress};
+use super::limits::{self, ClientAddress, SignInAttempt};
 use crate::auth::SessionRef;
 use crate::domain::Validator;
 use crate::domain::user::{
@@ -18,6 +18,7 @@ use crate::domain::user::{
 };
 use crate::domain::views::User;
 use crate::storage::users::{Account, AccountChanges};
+use secrecy::SecretString;
 
 const BIO_MAX: usize = 5_000;
 
@@ -150,35 +151,42 @@ async fn login(
     let email = v.field("email", required_text(body.user.email));
     let password = v.field("password", login_password(body.user.password));
     let (email, password) = v.finish(|| Some((email?, password?)))?;
-    limits::check_login(&state, &email, client).await?;
+    let attempt = SignInAttempt::begin(&state, &email, client).await?;
+    let checked = verified_account(&state, &email, &password).await;
+    // Counted as a failure in advance: only a wrong password keeps it (a full hashing queue or
+    // a database error is no guess).
+    if let Some(attempt) = attempt
+        && !matches!(checked, Ok(None))
+    {
+        attempt.not_failed(&state).await?;
+    }
+    let account = checked?.ok_or_else(|| ApiError::unauthorized("credentials", "invalid"))?;
+    if state.db.is_suspended(account.id).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account",
+            "is suspended",
+        ));
+    }
+    let session = state
+        .db
+        .start_session(account.id, state.session_lifetime)
+        .await?;
+    Ok(axum::Json(user_body(&state, account, &session)))
+}
+
+/// The account of `email` if `password` is its password; an unknown email costs a hash too.
+async fn verified_account(
+    state: &AppState,
+    email: &str,
+    password: &SecretString,
+) -> Result<Option<Account>, ApiError> {
     let account = state.db.account_by_email(email.trim()).await?;
     let verified = state
         .hasher
-        .verify(
-            &password,
-            account.as_ref().map(|a| a.password_hash.as_str()),
-        )
+        .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
         .await?;
-    match account {
-        Some(account) if verified => {
-            if state.db.is_suspended(account.id).await? {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "account",
-                    "is suspended",
-                ));
-            }
-            let session = state
-                .db
-                .start_session(account.id, state.session_lifetime)
-                .await?;
-            Ok(axum::Json(user_body(&state, account, &session)))
-        }
-        _ => {
-            limits::login_failed(&state, &email, client).await?;
-            Err(ApiError::unauthorized("credentials", "invalid"))
-        }
-    }
+    Ok(account.filter(|_| verified))
 }
 
 /// End the session this request's token belongs to: every token of it stops working, on every

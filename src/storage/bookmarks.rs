@@ -1,8 +1,8 @@
 //! Bookmarks: a reader's reading list (listed by `lists`).
 
-use super::changes;
 use super::Db;
 use super::articles::VISIBLE;
+use super::changes;
 use crate::domain::now_timestamp;
 
 impl Db {

@@ -3,8 +3,8 @@
 
 use sqlx::Row;
 
-use super::changes;
 use super::Db;
+use super::changes;
 use crate::domain::article::CLAPS_MAX;
 
 pub enum Clapping {

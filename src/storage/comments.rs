@@ -3,8 +3,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::changes;
 use super::articles::VISIBLE;
+use super::changes;
 use super::{Db, is_foreign_key_violation};
 use crate::domain::now_timestamp;
 use crate::domain::views::{Comment, Profile};

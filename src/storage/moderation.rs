@@ -4,9 +4,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::changes;
 use super::Db;
 use super::articles::VISIBLE;
+use super::changes;
 use super::comments::remove_comment;
 use crate::domain::moderation::{AccountStanding, AuditEntry, Report, ReportKind, Resolution};
 use crate::domain::now_timestamp;

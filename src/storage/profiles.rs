@@ -1,8 +1,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::changes;
 use super::Db;
+use super::changes;
 use crate::domain::views::Profile;
 
 /// A profile from a row's `username`, `bio`, `image` and `following` (0 or 1) columns.

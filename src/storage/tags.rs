@@ -3,9 +3,9 @@
 
 use sqlx::Row;
 
-use super::changes;
 use super::Db;
 use super::articles::LISTED;
+use super::changes;
 use crate::domain::views::Tag;
 
 impl Db {

@@ -239,14 +239,44 @@ async fn only_writes_that_change_something_empty_the_cache(engine: Engine) {
 
     let favorite = format!("/api/articles/{slug}/favorite");
     let refused = [
-        ("POST", "/api/no-such-route".to_string(), None, StatusCode::NOT_FOUND),
+        (
+            "POST",
+            "/api/no-such-route".to_string(),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
         ("POST", favorite.clone(), None, StatusCode::UNAUTHORIZED),
-        ("PUT", format!("/api/articles/{slug}"), Some(reader.as_str()), StatusCode::FORBIDDEN),
-        ("DELETE", format!("/api/articles/{slug}"), Some(reader.as_str()), StatusCode::FORBIDDEN),
-        ("POST", "/api/articles/no-such-story/favorite".to_string(), Some(reader.as_str()), StatusCode::NOT_FOUND),
+        (
+            "PUT",
+            format!("/api/articles/{slug}"),
+            Some(reader.as_str()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "DELETE",
+            format!("/api/articles/{slug}"),
+            Some(reader.as_str()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            "/api/articles/no-such-story/favorite".to_string(),
+            Some(reader.as_str()),
+            StatusCode::NOT_FOUND,
+        ),
         // Never favorited: nothing to take back.
-        ("DELETE", favorite.clone(), Some(reader.as_str()), StatusCode::OK),
-        ("POST", "/api/users/login".to_string(), None, StatusCode::UNAUTHORIZED),
+        (
+            "DELETE",
+            favorite.clone(),
+            Some(reader.as_str()),
+            StatusCode::OK,
+        ),
+        (
+            "POST",
+            "/api/users/login".to_string(),
+            None,
+            StatusCode::UNAUTHORIZED,
+        ),
     ];
     for (method, path, token, expected) in refused {
         let before = hits(&app).await;

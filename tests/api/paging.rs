@@ -254,9 +254,7 @@ async fn deep_offsets_and_bad_cursors_are_refused(engine: Engine) {
         "/api/user/drafts",
         "/api/user/bookmarks",
     ] {
-        let (status, body) = app
-            .get(&format!("{list}?cursor={nul}"), Some(&token))
-            .await;
+        let (status, body) = app.get(&format!("{list}?cursor={nul}"), Some(&token)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{list}: {body}");
         assert!(body["errors"]["cursor"].is_array(), "{list}: {body}");
     }

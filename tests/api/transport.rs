@@ -162,11 +162,17 @@ async fn a_client_sending_a_whole_oversized_body_reads_its_413(engine: Engine) {
         .expect("an answer within 10 s");
         assert!(read.is_ok(), "round {round}: {read:?}");
         let answer = String::from_utf8_lossy(&answer);
-        assert!(answer.starts_with("HTTP/1.1 413"), "round {round}: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "round {round}: {answer}"
+        );
         let sent = tokio::time::timeout(Duration::from_secs(10), sending)
             .await
             .expect("the body is read within 10 s")
             .unwrap();
-        assert!(sent.is_ok(), "round {round}: the body was cut off: {sent:?}");
+        assert!(
+            sent.is_ok(),
+            "round {round}: the body was cut off: {sent:?}"
+        );
     }
 }

@@ -58,6 +58,28 @@ async fn register_login_and_update_account(engine: Engine) {
     let (_, body) = app.get("/api/user", Some(&token)).await;
     assert_eq!(body["user"]["image"], "https://img/x.png");
 
+    // An image is an address a page may load: web URLs and quill's own uploads only.
+    for bad in [
+        "javascript:alert(1)",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "//evil.example/x.png",
+    ] {
+        let (status, body) = app
+            .put("/api/user", Some(&token), json!({"user": {"image": bad}}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert!(body["errors"]["image"][0].is_string(), "{body}");
+    }
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"image": "/uploads/abc.png"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["image"], "/uploads/abc.png");
+
     // "" and null both clear a nullable field; absent fields stay.
     let (_, body) = app
         .put(
