@@ -7,6 +7,7 @@
 //! limit holds only towards addresses that have failed on it, so a guesser cannot lock the
 //! owner out (see the README's "Security and failure").
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -127,8 +128,28 @@ fn login_buckets(email: &str, client: ClientAddress) -> [String; 3] {
     ]
 }
 
+/// Runs `check` of a password given for `email` (signing in, or confirming a change to the
+/// account) within the sign-in limits: refused with a 429 once the account or the address has
+/// used up its failures, else counted as a failure unless `check` finds the password right
+/// (`Some`). A full hashing queue or a database error is no guess, and is not counted either.
+pub async fn password_check<T>(
+    state: &AppState,
+    email: &str,
+    client: ClientAddress,
+    check: impl Future<Output = Result<Option<T>, ApiError>>,
+) -> Result<Option<T>, ApiError> {
+    let attempt = SignInAttempt::begin(state, email, client).await?;
+    let checked = check.await;
+    if let Some(attempt) = attempt
+        && !matches!(checked, Ok(None))
+    {
+        attempt.not_failed(state).await?;
+    }
+    checked
+}
+
 /// A sign-in attempt, counted as a failure until its password proves right.
-pub struct SignInAttempt {
+struct SignInAttempt {
     buckets: [String; 3],
     window: Window,
 }
@@ -140,7 +161,7 @@ impl SignInAttempt {
     /// limits.
     ///
     /// [`Db::sign_in_attempt`]: crate::storage::Db::sign_in_attempt
-    pub async fn begin(
+    async fn begin(
         state: &AppState,
         email: &str,
         client: ClientAddress,
@@ -176,7 +197,7 @@ impl SignInAttempt {
     }
 
     /// The password was right (or was never checked): the attempt is not a failure.
-    pub async fn not_failed(self, state: &AppState) -> Result<(), ApiError> {
+    async fn not_failed(self, state: &AppState) -> Result<(), ApiError> {
         Ok(state
             .db
             .sign_in_succeeded(&self.names(&state.limits), self.window)

@@ -10,14 +10,14 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, patch};
-use super::limits::{self, ClientAddress, SignInAttempt};
+use super::limits::{self, ClientAddress};
 use crate::auth::SessionRef;
 use crate::domain::Validator;
 use crate::domain::user::{
     Email, Password, Username, login_password, optional_text, profile_image, required_text,
 };
 use crate::domain::views::User;
-use crate::storage::users::{Account, AccountChanges};
+use crate::storage::users::{Account, AccountChanges, AccountUpdate, FRESH_SIGN_IN};
 use secrecy::SecretString;
 
 const BIO_MAX: usize = 5_000;
@@ -82,6 +82,10 @@ struct UpdateUser {
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     image: Option<Option<String>>,
+    /// The account's current password: needed to change `email` or `password` more than five
+    /// minutes after signing in.
+    #[serde(default, rename = "currentPassword")]
+    current_password: Option<String>,
 }
 
 /// The account with a token of `session`.
@@ -151,16 +155,14 @@ async fn login(
     let email = v.field("email", required_text(body.user.email));
     let password = v.field("password", login_password(body.user.password));
     let (email, password) = v.finish(|| Some((email?, password?)))?;
-    let attempt = SignInAttempt::begin(&state, &email, client).await?;
-    let checked = verified_account(&state, &email, &password).await;
-    // Counted as a failure in advance: only a wrong password keeps it (a full hashing queue or
-    // a database error is no guess).
-    if let Some(attempt) = attempt
-        && !matches!(checked, Ok(None))
-    {
-        attempt.not_failed(&state).await?;
-    }
-    let account = checked?.ok_or_else(|| ApiError::unauthorized("credentials", "invalid"))?;
+    let account = limits::password_check(
+        &state,
+        &email,
+        client,
+        verified_account(&state, &email, &password),
+    )
+    .await?
+    .ok_or_else(|| ApiError::unauthorized("credentials", "invalid"))?;
     if state.db.is_suspended(account.id).await? {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -221,19 +223,23 @@ async fn current_user(
     Ok(axum::Json(user_body(&state, account, &user.session)))
 }
 
-/// Update the signed-in user. A new password revokes every token issued before it and ends the
-/// user's other sessions; use the token in this response from then on. Sending the current
-/// password again changes nothing.
+/// Update the signed-in user. A new `email` or `password` needs `currentPassword` too, unless
+/// the token's session signed in within the last five minutes. A new password revokes every
+/// token issued before it and ends the user's other sessions; use the token in this response
+/// from then on. Sending the current password (or email) again changes nothing.
 #[utoipa::path(put, path = "/api/user", tag = "users", security(("Token" = [])), request_body = UpdateUserBody,
     responses(
         (status = 200, body = UserBody),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "`currentPassword` is wrong", body = ErrorBody),
         (status = 409, description = "username or email already taken", body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 422, description = "invalid fields, or a new email or password without `currentPassword`", body = ErrorBody),
+        (status = 429, description = "too many wrong passwords for this account or from this address; see `Retry-After`", body = ErrorBody),
     ))]
 async fn update_user(
     State(state): State<AppState>,
     user: AuthUser,
+    client: ClientAddress,
     Json(body): Json<UpdateUserBody>,
 ) -> ApiResult<axum::Json<UserBody>> {
     let input = body.user;
@@ -243,6 +249,10 @@ async fn update_user(
     let password = v.optional("password", input.password.map(Password::parse));
     let bio = v.optional("bio", input.bio.map(|b| optional_text(b, BIO_MAX)));
     let image = v.optional("image", input.image.map(profile_image));
+    let current_password = v.optional(
+        "currentPassword",
+        input.current_password.map(|p| login_password(Some(p))),
+    );
     let mut changes = v.finish(|| {
         Some(AccountChanges {
             username: username.map(|u| u.as_str().to_string()),
@@ -250,31 +260,56 @@ async fn update_user(
             password_hash: None,
             bio,
             image,
+            reauthenticated: false,
         })
     })?;
-    if let Some(password) = password {
-        // Settings forms send the password with every save: the current one sent again is no
-        // change, and must not sign the user out on every device as a new password does.
+    if password.is_some() || current_password.is_some() {
         let current = state
             .db
             .account_by_id(user.id)
             .await?
             .ok_or_else(|| ApiError::unauthorized("token", "is invalid"))?;
-        let unchanged = state
-            .hasher
-            .verify(password.secret(), Some(&current.password_hash))
-            .await?;
-        if !unchanged {
-            changes.password_hash = Some(state.hasher.hash(password.secret()).await?);
+        if let Some(given) = current_password {
+            // A wrong one is a guess like a failed sign-in, and counts against the same limits.
+            let check = async {
+                let right = state
+                    .hasher
+                    .verify(&given, Some(&current.password_hash))
+                    .await?;
+                Ok(right.then_some(()))
+            };
+            limits::password_check(&state, &current.email, client, check)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(StatusCode::FORBIDDEN, "currentPassword", "is wrong")
+                })?;
+            changes.reauthenticated = true;
+        }
+        if let Some(password) = password {
+            // Settings forms send the password with every save: the current one sent again is
+            // no change, and must not sign the user out on every device as a new password does.
+            let unchanged = state
+                .hasher
+                .verify(password.secret(), Some(&current.password_hash))
+                .await?;
+            if !unchanged {
+                changes.password_hash = Some(state.hasher.hash(password.secret()).await?);
+            }
         }
     }
-    let account = state
-        .db
-        .update_account(&user.caller(), changes)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("token", "has been revoked"))?
-        .map_err(|taken| ApiError::taken(&taken))?;
-    Ok(axum::Json(user_body(&state, account, &user.session)))
+    match state.db.update_account(&user.caller(), changes).await? {
+        AccountUpdate::Done(account) => Ok(axum::Json(user_body(&state, account, &user.session))),
+        AccountUpdate::Taken(taken) => Err(ApiError::taken(&taken)),
+        AccountUpdate::NotHeld => Err(ApiError::unauthorized("token", "has been revoked")),
+        AccountUpdate::NeedsPassword => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "currentPassword",
+            format!(
+                "is needed to change the email or password more than {} minutes after signing in",
+                FRESH_SIGN_IN.as_secs() / 60
+            ),
+        )),
+    }
 }
 
 /// Delete the signed-in user's account with its articles, comments, favorites and follows.
