@@ -140,6 +140,35 @@ values = [$5]
 "path.username" = { dictionary = "usernames", probability = 0.5 }
 "path.tag" = { dictionary = "tags", probability = 0.5 }
 "path.id" = { dictionary = "ids", probability = 0.5 }
+
+# Schema-valid requests that a documented 409, 415 or 422 refuses for a rule no schema expresses;
+# positive_data_acceptance accepts those answers there, and nowhere else.
+# Paged lists: a cursor is an opaque string that only a previous page's \`nextCursor\` makes, and
+# it cannot be combined with an offset (nor offered to a list paged by offset only).
+[[operations]]
+include-name = ["GET /api/articles", "GET /api/articles/feed", "GET /api/user/drafts",
+  "GET /api/user/bookmarks", "GET /api/notifications", "GET /api/articles/{slug}/comments"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 422, 429]
+
+# What depends on stored state: a reader's claps in all, a reply's parent comment, following or
+# blocking oneself; \`upTo\` is an integer that JSON Schema also writes as 0.0.
+[[operations]]
+include-name = ["POST /api/articles/{slug}/claps", "POST /api/articles/{slug}/comments",
+  "POST /api/profiles/{username}/follow", "POST /api/profiles/{username}/block",
+  "POST /api/notifications/read"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 422, 429]
+
+# An upload must be a PNG, JPEG, WebP or GIF that decodes: bytes no schema describes.
+[[operations]]
+include-name = "POST /api/uploads"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404, 413, 415, 422, 429]
+
+# Account fields: a username's letters and digits are Unicode's (JSON Schema's \\w is ASCII in
+# ECMAScript and Unicode in Python, so no pattern reads the same to every client), an email's
+# shape, text blank once trimmed, and a new email or password that needs \`currentPassword\`.
+[[operations]]
+include-name = ["POST /api/users", "POST /api/users/login", "PUT /api/user"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 422, 429]
 EOF
 }
 

@@ -142,9 +142,11 @@ impl PageParams {
     }
 }
 
+// `limit` and `offset` are integers: an empty or padded value is as wrong as a word, and is
+// refused rather than read as the default.
 fn offset(raw: Option<&str>) -> Result<i64, String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(0),
+    match raw {
+        None => Ok(0),
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) if (0..=MAX_OFFSET).contains(&n) => Ok(n),
             Ok(n) if n > MAX_OFFSET => Err(format!(
@@ -157,8 +159,8 @@ fn offset(raw: Option<&str>) -> Result<i64, String> {
 
 /// A `limit` parameter on its own, for lists without an offset.
 pub fn limit(raw: Option<&str>, size: PageSize) -> Result<i64, String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(size.default),
+    match raw {
+        None => Ok(size.default),
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) if n >= 1 => Ok(n.min(size.max)),
             _ => Err(format!("must be a whole number from 1 to {}", size.max)),

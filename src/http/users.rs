@@ -43,8 +43,12 @@ pub struct RegisterBody {
 
 #[derive(Deserialize, ToSchema)]
 struct RegisterUser {
+    /// Letters, digits, `_`, `-` and `.` (not `.` or `..` alone).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 64)]
     username: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 3, max_length = 254)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 256)]
     password: Option<String>,
 }
 
@@ -55,7 +59,9 @@ pub struct LoginBody {
 
 #[derive(Deserialize, ToSchema)]
 struct LoginUser {
+    #[schema(value_type = String, required = true, min_length = 1)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 256)]
     password: Option<String>,
 }
 
@@ -68,23 +74,25 @@ pub struct UpdateUserBody {
 #[derive(Deserialize, ToSchema)]
 struct UpdateUser {
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 3, max_length = 254)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, max_length = 64)]
     username: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 8, max_length = 256)]
     password: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     bio: Option<Option<String>>,
+    /// An `http:` or `https:` URL, or the `/uploads/...` path of an uploaded image.
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     image: Option<Option<String>>,
     /// The account's current password: needed to change `email` or `password` more than five
     /// minutes after signing in.
     #[serde(default, rename = "currentPassword")]
+    #[schema(min_length = 1, max_length = 256)]
     current_password: Option<String>,
 }
 
