@@ -6,7 +6,9 @@
 #   2. with `Authorization: Token <jwt>` of a registered user, every operation but the three that
 #      end its session (PUT /api/user, which may change the password, logout, DELETE /api/user);
 #   3. each of those three with a fresh user's token of its own.
-# Checks: no 5xx, and every status code, content type and response body as documented. The known
+# Checks: every one schemathesis has (CHECKS=all): no 5xx; every status code, header, content type
+# and response body as documented; schema-valid requests accepted and schema-invalid ones refused
+# (a documented 409 or 422 for a rule no schema can express counts as accepted). The known
 # slugs, usernames, tags and comment ids are offered to path parameters half of the time, so that
 # requests reach past the 404s. Fails on any failed check, or when an engine got fewer than
 # MIN_REQUESTS requests (counted from schemathesis's HAR reports), printing the server log's tail.
@@ -34,7 +36,7 @@ workers=${WORKERS:-1}
 min_requests=${MIN_REQUESTS:-2000}
 venv=${FUZZ_VENV:-/tmp/quill-fuzz-venv}
 requirements="$root/scripts/fuzz-requirements.txt"
-checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+checks=${CHECKS:-all}
 session_enders=(update_user logout end_all_sessions delete_user)
 
 [ -x "$bin" ] || { echo "fuzz: no quill binary at $bin (cargo build --release)"; exit 2; }
@@ -138,6 +140,37 @@ values = [$5]
 "path.username" = { dictionary = "usernames", probability = 0.5 }
 "path.tag" = { dictionary = "tags", probability = 0.5 }
 "path.id" = { dictionary = "ids", probability = 0.5 }
+
+# Schema-valid requests that a documented 409, 415 or 422 refuses for a rule no schema expresses;
+# positive_data_acceptance accepts those answers there, and nowhere else.
+# Paged lists: a cursor is an opaque string that only a previous page's \`nextCursor\` makes, and
+# it cannot be combined with an offset (nor offered to a list paged by offset only).
+[[operations]]
+include-name = ["GET /api/articles", "GET /api/articles/feed", "GET /api/user/drafts",
+  "GET /api/user/bookmarks", "GET /api/notifications", "GET /api/articles/{slug}/comments"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 422, 429]
+
+# What depends on stored state: a reader's claps in all, a reply's parent comment, following or
+# blocking oneself; \`upTo\` is an integer that JSON Schema also writes as 0.0.
+[[operations]]
+include-name = ["POST /api/articles/{slug}/claps", "POST /api/articles/{slug}/comments",
+  "POST /api/profiles/{username}/follow", "POST /api/profiles/{username}/block",
+  "POST /api/notifications/read"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 422, 429]
+
+# An upload must be a PNG, JPEG, WebP or GIF that decodes: bytes no schema describes. The form
+# may hold other fields, and schemathesis names them with any characters, controls too, which a
+# part's header cannot carry: such a body is malformed multipart (400).
+[[operations]]
+include-name = "POST /api/uploads"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 413, 415, 422, 429]
+
+# Account fields: a username's letters and digits are Unicode's (JSON Schema's \\w is ASCII in
+# ECMAScript and Unicode in Python, so no pattern reads the same to every client), an email's
+# shape, text blank once trimmed, and a new email or password that needs \`currentPassword\`.
+[[operations]]
+include-name = ["POST /api/users", "POST /api/users/login", "PUT /api/user"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 422, 429]
 EOF
 }
 

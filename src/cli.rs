@@ -73,6 +73,10 @@ pub async fn admin(settings: &Settings, change: RoleChange) -> anyhow::Result<()
     let account = db
         .set_role(Actor::CommandLine, &change.username, change.grant)
         .await?;
+    // Running servers' cached answers may show the old role's view.
+    if let Err(e) = db.announce_change("quill admin").await {
+        eprintln!("warning: could not tell running servers of the change: {e}");
+    }
     db.close().await;
     let account =
         account.ok_or_else(|| anyhow::anyhow!("there is no user named {:?}", change.username))?;

@@ -94,16 +94,16 @@ impl Application {
         ));
         let upkeep = tokio::spawn(metrics_upkeep(state.metrics.clone()));
         let changes = state.cache.changes.clone();
-        let following = match state.db.engine() {
-            Engine::Postgres => vec![
-                tokio::spawn(changes::announce(state.db.clone(), changes.clone())),
-                tokio::spawn(changes::listen(
+        let following = vec![
+            tokio::spawn(changes::announce(state.db.clone(), changes.clone())),
+            match state.db.engine() {
+                Engine::Postgres => tokio::spawn(changes::listen(
                     database_url.expose_secret().to_string(),
                     changes,
                 )),
-            ],
-            Engine::Sqlite => vec![tokio::spawn(changes::watch_file(state.db.clone(), changes))],
-        };
+                Engine::Sqlite => tokio::spawn(changes::watch_file(state.db.clone(), changes)),
+            },
+        ];
         let watching = tokio::spawn(watch_database(state.db.clone(), state.health.clone()));
         let purging = tokio::spawn(purge_expired(
             state.db.clone(),

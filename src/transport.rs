@@ -3,7 +3,8 @@
 //! the end of its headers, and an idle keep-alive timeout. Slow clients (slow-loris: many
 //! sockets, a byte now and then) are cut off and cannot crowd out everyone else, and the
 //! process never runs out of file descriptors. The request body cap and the request deadline
-//! are middleware (see `http::middleware`).
+//! are middleware (see `http::middleware`); a body refused before it was read to its end is read
+//! here afterwards (within bounds), so that its sender receives the refusal.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -16,9 +17,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
+use axum::http::header::EXPECT;
+use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use ipnet::IpNet;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -28,6 +30,9 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 
 use crate::settings::TransportLimits;
+
+/// The most of a request body read after the request was answered without it.
+const DRAIN_MAX_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Serves `router` on `listener` until `shutdown` resolves, then stops accepting, lets every
 /// connection finish the request it is on, and returns once all are closed.
@@ -84,11 +89,14 @@ async fn serve_connection(
     _slot: Slot,
 ) {
     let activity = Arc::new(Activity::new());
+    let header_read_timeout = limits.header_read_timeout;
     let service = {
         let activity = activity.clone();
         hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let busy = activity.begin_request();
-            let mut request = request.map(Body::new);
+            // A client waiting for `100 Continue` has sent no body: reading would ask for it.
+            let drain = (!request.headers().contains_key(EXPECT)).then_some(header_read_timeout);
+            let mut request = request.map(|body| Body::new(Drained::new(body, drain)));
             request.extensions_mut().insert(ConnectInfo(peer));
             let response = router.clone().oneshot(request);
             async move {
@@ -287,6 +295,82 @@ impl AsyncWrite for Watched {
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
+    }
+}
+
+/// A request body that, when its handler lets go of it before its end (a 413 decided from its
+/// length, a 401 or 404 that never looked at it), is read to its end in the background, up to
+/// [`DRAIN_MAX_BYTES`] and within `within`. A connection closed with a body still arriving
+/// makes the client's kernel see a reset, which discards the answer before the client reads
+/// it: clients that send a whole body without waiting for `100 Continue` would see a reset
+/// instead of the 413.
+struct Drained {
+    body: Option<Incoming>,
+    /// `None`: not read after its handler let go of it.
+    within: Option<Duration>,
+}
+
+impl Drained {
+    fn new(body: Incoming, within: Option<Duration>) -> Self {
+        Self {
+            body: Some(body),
+            within,
+        }
+    }
+}
+
+impl hyper::body::Body for Drained {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        match self.body.as_mut() {
+            Some(body) => Pin::new(body).poll_frame(cx),
+            None => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.as_ref().is_none_or(Incoming::is_end_stream)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), Incoming::size_hint)
+    }
+}
+
+impl Drop for Drained {
+    fn drop(&mut self) {
+        let Some(mut body) = self.body.take() else {
+            return;
+        };
+        // Past the cap the connection is closed as before: nobody sends that much in error.
+        if body.is_end_stream() || body.size_hint().lower() > DRAIN_MAX_BYTES {
+            return;
+        }
+        let (Some(within), Ok(runtime)) = (self.within, tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        runtime.spawn(async move {
+            let mut read = 0u64;
+            let _ = tokio::time::timeout(within, async {
+                while let Some(Ok(frame)) =
+                    std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+                {
+                    read += frame.data_ref().map_or(0, |d| d.len() as u64);
+                    if read > DRAIN_MAX_BYTES {
+                        return;
+                    }
+                }
+            })
+            .await;
+        });
     }
 }
 

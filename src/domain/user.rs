@@ -120,6 +120,31 @@ pub fn optional_text(raw: Option<String>, max: usize) -> Result<Option<String>, 
     }
 }
 
+/// Longest profile image address kept.
+pub const IMAGE_MAX: usize = 2_048;
+
+/// A profile `image`: like `optional_text`, and an address a page may load as an image: an
+/// `http:` or `https:` URL, or a path of quill's own uploads (`/uploads/...`). Anything else
+/// (`javascript:`, `data:`, a bare word) would be rendered by clients as they see fit.
+pub fn profile_image(raw: Option<String>) -> Result<Option<String>, String> {
+    let Some(image) = optional_text(raw, IMAGE_MAX)? else {
+        return Ok(None);
+    };
+    let lower = image.to_ascii_lowercase();
+    let web = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| lower.strip_prefix(scheme))
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    let upload = lower
+        .strip_prefix("/uploads/")
+        .is_some_and(|f| !f.is_empty());
+    if (web || upload) && !image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Ok(Some(image))
+    } else {
+        Err("must be an http(s) URL or an uploaded image's /uploads/ path".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +220,32 @@ mod tests {
         assert_eq!(optional_text(None, 10).unwrap(), None);
         assert_eq!(optional_text(s("hi"), 10).unwrap(), s("hi"));
         assert!(optional_text(s("hello world"), 5).is_err());
+    }
+
+    #[test]
+    fn images_are_web_addresses_or_uploads() {
+        for good in [
+            "https://example.com/a.jpg",
+            "HTTP://example.com",
+            "/uploads/abc.png",
+        ] {
+            assert_eq!(profile_image(s(good)).unwrap(), s(good), "{good}");
+        }
+        assert_eq!(profile_image(s("")).unwrap(), None);
+        for bad in [
+            "javascript:alert(1)",
+            "data:image/png;base64,AAAA",
+            "JavaScript://example.com/%0aalert(1)",
+            "https://",
+            "https:///path",
+            "//example.com/a.jpg",
+            "/uploads/",
+            "/etc/passwd",
+            "https://example.com/a b.jpg",
+            "photo.jpg",
+        ] {
+            assert!(profile_image(s(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

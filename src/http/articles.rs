@@ -204,16 +204,20 @@ struct NewArticleInput {
     status: Option<String>,
 }
 
-/// Changes to an article: the same fields, where any left out (or `null`) stays as it is.
+/// Changes to an article: the same fields, where any left out stays as it is. `null` is refused
+/// (422): none of them can be cleared, and reading it as "unchanged" would hide a client's bug.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ArticleUpdate {
+    #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = title_schema)]
-    title: Option<String>,
+    title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = description_schema)]
-    description: Option<String>,
+    description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = body_schema)]
-    body: Option<String>,
+    body: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = tag_list_schema)]
     tag_list: Option<Option<Vec<String>>>,
@@ -321,12 +325,9 @@ async fn update_article(
 ) -> ApiResult<axum::Json<ArticleBody>> {
     let input = input.article;
     let mut v = Validator::new();
-    let new_title = v.optional("title", input.title.map(|t| title(Some(t))));
-    let new_description = v.optional(
-        "description",
-        input.description.map(|d| description(Some(d))),
-    );
-    let new_body = v.optional("body", input.body.map(|b| body(Some(b))));
+    let new_title = v.optional("title", input.title.map(title));
+    let new_description = v.optional("description", input.description.map(description));
+    let new_body = v.optional("body", input.body.map(body));
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let status = v.optional("status", status_field(input.status));
     v.finish(|| Some(()))?;

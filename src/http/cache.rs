@@ -2,9 +2,9 @@
 //! comments, profiles, tags), kept per viewer. The token of a request is checked against the
 //! database every time, cached answer or not, so an ended session is refused at once on every
 //! replica. An entry is good only for the generation of the change feed it was made in
-//! ([`crate::storage::changes`]: every write moves it here before its answer leaves, and on every
-//! other replica through PostgreSQL's `LISTEN/NOTIFY`) and for `READ_CACHE_TTL_SECS` at most, the
-//! bound for changes quill is not told of (SQL by hand, a lost notification).
+//! ([`crate::storage::changes`]: every request that changed what readers see moves it here before
+//! its answer leaves, and on every other process soon after) and for `READ_CACHE_TTL_SECS` at
+//! most, the bound for changes quill is not told of (SQL by hand, a lost notification).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +23,7 @@ use super::error::ApiError;
 use super::extract::AuthUser;
 use super::middleware::guarded;
 use crate::settings::ReadCacheSettings;
-use crate::storage::changes::Changes;
+use crate::storage::changes::{self, Changes};
 
 /// Answers larger than this are served but not kept.
 const ANSWER_MAX_BYTES: usize = 512 * 1024;
@@ -86,8 +86,10 @@ fn cacheable(path: &str) -> bool {
         || path.starts_with("/api/profiles/")
 }
 
-/// Serves cacheable reads from the cache and keeps their answers; after every other request to
-/// the API, unless refused before writing, records the write (see [`Changes::wrote`]).
+/// Serves cacheable reads from the cache and keeps their answers; after any other request to
+/// the API in which storage changed what readers see, whatever its answer (a favorite written,
+/// then answered 404 because a suspension hid the article meanwhile), records the change (see
+/// [`Changes::wrote`]).
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if request.method() == Method::GET && cacheable(path) {
@@ -96,28 +98,11 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     if request.method().is_safe() || !guarded(path) {
         return next.run(request).await;
     }
-    let response = next.run(request).await;
-    if !refused_before_writing(response.status()) {
+    let (response, changed) = changes::recording(next.run(request)).await;
+    if changed {
         state.cache.changes.wrote(ANNOUNCE_WAIT).await;
     }
     response
-}
-
-/// Answers that come before anything is written: malformed, unauthenticated, invalid, too large
-/// or too many. Counting them as writes would let a flood of bad requests empty every cache.
-/// Other refusals may follow a write (a favorite whose article was hidden meanwhile is written,
-/// then answered 404), so they count.
-fn refused_before_writing(status: StatusCode) -> bool {
-    matches!(
-        status,
-        StatusCode::BAD_REQUEST
-            | StatusCode::UNAUTHORIZED
-            | StatusCode::METHOD_NOT_ALLOWED
-            | StatusCode::PAYLOAD_TOO_LARGE
-            | StatusCode::UNSUPPORTED_MEDIA_TYPE
-            | StatusCode::UNPROCESSABLE_ENTITY
-            | StatusCode::TOO_MANY_REQUESTS
-    )
 }
 
 async fn read(state: &AppState, request: Request, next: Next) -> Response {

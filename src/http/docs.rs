@@ -175,7 +175,8 @@ pub fn text_schema(max: usize, description: Option<&str>) -> utoipa::openapi::Ob
         .schema_type(Type::String)
         .min_length(Some(1))
         .max_length(Some(max))
-        .pattern(Some(r"\S"))
+        // Not blank, and no NUL anywhere (no stored text may hold one).
+        .pattern(Some(r"^[^\x00]*[^\s\x00][^\x00]*$"))
         .description(description)
         .build()
 }

@@ -1,11 +1,13 @@
 //! Abuse limits on signing in and signing up, and the client address they count by.
 //!
 //! Counters live in the database (see `storage::limits`), so on PostgreSQL every replica counts
-//! against the same numbers; only sign-in, sign-up and their failures touch them, never an
-//! ordinary read. Sign-ins count failures only: a user who gets their password right is never
-//! slowed, while a guesser is stopped per account (whatever address it comes from) and per
-//! address (whatever accounts it tries).
+//! against the same numbers; only sign-in and sign-up touch them, never an ordinary read.
+//! Sign-ins count failures only: a user who gets their password right is never slowed, while a
+//! guesser is stopped per account and per address (whatever accounts it tries). The account's
+//! limit holds only towards addresses that have failed on it, so a guesser cannot lock the
+//! owner out (see the README's "Security and failure").
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -16,7 +18,7 @@ use ipnet::IpNet;
 use super::AppState;
 use super::error::ApiError;
 use crate::settings::AbuseLimits;
-use crate::storage::limits::{Hits, Window};
+use crate::storage::limits::{Hits, SignInAttempt as Outcome, SignInBuckets, Window};
 
 /// Longest account name (email) kept in a bucket name: no real address is longer, and a
 /// megabyte-long "email" must not become a megabyte-long key.
@@ -109,7 +111,8 @@ fn refused(limit: u32, hits: Hits, window: Window, elapsed: f64) -> Option<u64> 
     Some(wait.ceil().max(1.0) as u64)
 }
 
-fn login_buckets(email: &str, client: ClientAddress) -> [String; 2] {
+/// The account, the address, and the two together, as bucket names.
+fn login_buckets(email: &str, client: ClientAddress) -> [String; 3] {
     let mut email = email.trim().to_lowercase();
     if email.len() > MAX_EMAIL_IN_BUCKET {
         let cut = (0..=MAX_EMAIL_IN_BUCKET)
@@ -121,68 +124,96 @@ fn login_buckets(email: &str, client: ClientAddress) -> [String; 2] {
     [
         format!("login:account:{email}"),
         format!("login:address:{}", client.0),
+        format!("login:pair:{}:{email}", client.0),
     ]
 }
 
-/// Refuses a sign-in attempt once the account or the address has used up its failures. A read
-/// only: attempts are counted when they fail.
-pub async fn check_login(
+/// Runs `check` of a password given for `email` (signing in, or confirming a change to the
+/// account) within the sign-in limits: refused with a 429 once the account or the address has
+/// used up its failures, else counted as a failure unless `check` finds the password right
+/// (`Some`). A full hashing queue or a database error is no guess, and is not counted either.
+pub async fn password_check<T>(
     state: &AppState,
     email: &str,
     client: ClientAddress,
-) -> Result<(), ApiError> {
-    let limits = &state.limits;
-    if limits.login_failures_per_account == 0 && limits.login_failures_per_address == 0 {
-        return Ok(());
+    check: impl Future<Output = Result<Option<T>, ApiError>>,
+) -> Result<Option<T>, ApiError> {
+    let attempt = SignInAttempt::begin(state, email, client).await?;
+    let checked = check.await;
+    if let Some(attempt) = attempt
+        && !matches!(checked, Ok(None))
+    {
+        attempt.not_failed(state).await?;
     }
-    let (window, elapsed) = window(limits);
-    let [account, address] = login_buckets(email, client);
-    let [account_hits, address_hits] = state.db.rate_hits([&account, &address], window).await?;
-    if let Some(wait) = refused(
-        limits.login_failures_per_account,
-        account_hits,
-        window,
-        elapsed,
-    ) {
-        return Err(ApiError::rate_limited(
-            "login",
-            "too many failed sign-ins to this account",
-            wait,
-        ));
-    }
-    if let Some(wait) = refused(
-        limits.login_failures_per_address,
-        address_hits,
-        window,
-        elapsed,
-    ) {
-        return Err(ApiError::rate_limited(
-            "login",
-            "too many failed sign-ins from your address",
-            wait,
-        ));
-    }
-    Ok(())
+    checked
 }
 
-/// Counts a failed sign-in against the account and the address.
-pub async fn login_failed(
-    state: &AppState,
-    email: &str,
-    client: ClientAddress,
-) -> Result<(), ApiError> {
-    let limits = &state.limits;
-    let (window, _) = window(limits);
-    let [account, address] = login_buckets(email, client);
-    for (limit, bucket) in [
-        (limits.login_failures_per_account, account),
-        (limits.login_failures_per_address, address),
-    ] {
-        if limit > 0 {
-            state.db.count_rate_hit(&bucket, window).await?;
+/// A sign-in attempt, counted as a failure until its password proves right.
+struct SignInAttempt {
+    buckets: [String; 3],
+    window: Window,
+}
+
+impl SignInAttempt {
+    /// Counts the attempt against the account and the address before its password is checked,
+    /// or refuses it with a 429 once either has used up its failures (the account's only
+    /// towards addresses that failed on it: see [`Db::sign_in_attempt`]). `None` without
+    /// limits.
+    ///
+    /// [`Db::sign_in_attempt`]: crate::storage::Db::sign_in_attempt
+    async fn begin(
+        state: &AppState,
+        email: &str,
+        client: ClientAddress,
+    ) -> Result<Option<Self>, ApiError> {
+        let limits = &state.limits;
+        if limits.login_failures_per_account == 0 && limits.login_failures_per_address == 0 {
+            return Ok(None);
+        }
+        let (window, elapsed) = window(limits);
+        let now = window.start + (elapsed * window.length as f64).round() as i64;
+        let attempt = Self {
+            buckets: login_buckets(email, client),
+            window,
+        };
+        let wait = |limit, hits| refused(limit, hits, window, elapsed).unwrap_or(1);
+        match state
+            .db
+            .sign_in_attempt(&attempt.names(limits), window, now)
+            .await?
+        {
+            Outcome::Counted => Ok(Some(attempt)),
+            Outcome::AccountLimited(hits) => Err(ApiError::rate_limited(
+                "login",
+                "too many failed sign-ins to this account",
+                wait(limits.login_failures_per_account, hits),
+            )),
+            Outcome::AddressLimited(hits) => Err(ApiError::rate_limited(
+                "login",
+                "too many failed sign-ins from your address",
+                wait(limits.login_failures_per_address, hits),
+            )),
         }
     }
-    Ok(())
+
+    /// The password was right (or was never checked): the attempt is not a failure.
+    async fn not_failed(self, state: &AppState) -> Result<(), ApiError> {
+        Ok(state
+            .db
+            .sign_in_succeeded(&self.names(&state.limits), self.window)
+            .await?)
+    }
+
+    fn names<'a>(&'a self, limits: &AbuseLimits) -> SignInBuckets<'a> {
+        let [account, address, pair] = &self.buckets;
+        SignInBuckets {
+            pair,
+            account,
+            address,
+            per_account: i64::from(limits.login_failures_per_account),
+            per_address: i64::from(limits.login_failures_per_address),
+        }
+    }
 }
 
 /// Counts a sign-up attempt from the address, refusing it past the limit.
@@ -276,7 +307,8 @@ mod tests {
     #[test]
     fn long_emails_make_bounded_buckets() {
         let email = "é".repeat(1000);
-        let [account, _] = login_buckets(&email, ClientAddress(ip("::1")));
+        let [account, _, pair] = login_buckets(&email, ClientAddress(ip("::1")));
         assert!(account.len() <= MAX_EMAIL_IN_BUCKET + "login:account:".len());
+        assert!(pair.len() <= MAX_EMAIL_IN_BUCKET + "login:pair:::1:".len());
     }
 }

@@ -67,11 +67,12 @@ fn parse_cursor(raw: &str) -> Result<Position, String> {
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
     let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     match data {
+        // A cursor is decoded client input: PostgreSQL refuses text holding NUL outright.
         CursorData {
             at: Some(at),
             id: Some(id),
             offset: None,
-        } => Ok(Position::After { at, id }),
+        } if !at.contains('\0') => Ok(Position::After { at, id }),
         CursorData {
             at: None,
             id: None,
@@ -141,9 +142,11 @@ impl PageParams {
     }
 }
 
+// `limit` and `offset` are integers: an empty or padded value is as wrong as a word, and is
+// refused rather than read as the default.
 fn offset(raw: Option<&str>) -> Result<i64, String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(0),
+    match raw {
+        None => Ok(0),
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) if (0..=MAX_OFFSET).contains(&n) => Ok(n),
             Ok(n) if n > MAX_OFFSET => Err(format!(
@@ -156,8 +159,8 @@ fn offset(raw: Option<&str>) -> Result<i64, String> {
 
 /// A `limit` parameter on its own, for lists without an offset.
 pub fn limit(raw: Option<&str>, size: PageSize) -> Result<i64, String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(size.default),
+    match raw {
+        None => Ok(size.default),
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) if n >= 1 => Ok(n.min(size.max)),
             _ => Err(format!("must be a whole number from 1 to {}", size.max)),

@@ -14,13 +14,13 @@ use super::limits::{self, ClientAddress};
 use crate::auth::SessionRef;
 use crate::domain::Validator;
 use crate::domain::user::{
-    Email, Password, Username, login_password, optional_text, required_text,
+    Email, Password, Username, login_password, optional_text, profile_image, required_text,
 };
 use crate::domain::views::User;
-use crate::storage::users::{Account, AccountChanges};
+use crate::storage::users::{Account, AccountChanges, AccountUpdate, FRESH_SIGN_IN};
+use secrecy::SecretString;
 
 const BIO_MAX: usize = 5_000;
-const IMAGE_MAX: usize = 2_048;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -43,8 +43,12 @@ pub struct RegisterBody {
 
 #[derive(Deserialize, ToSchema)]
 struct RegisterUser {
+    /// Letters, digits, `_`, `-` and `.` (not `.` or `..` alone).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 64)]
     username: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 3, max_length = 254)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 256)]
     password: Option<String>,
 }
 
@@ -55,7 +59,9 @@ pub struct LoginBody {
 
 #[derive(Deserialize, ToSchema)]
 struct LoginUser {
+    #[schema(value_type = String, required = true, min_length = 1)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 256)]
     password: Option<String>,
 }
 
@@ -68,20 +74,26 @@ pub struct UpdateUserBody {
 #[derive(Deserialize, ToSchema)]
 struct UpdateUser {
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 3, max_length = 254)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, max_length = 64)]
     username: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 8, max_length = 256)]
     password: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     bio: Option<Option<String>>,
+    /// An `http:` or `https:` URL, or the `/uploads/...` path of an uploaded image.
     #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     image: Option<Option<String>>,
+    /// The account's current password: needed to change `email` or `password` more than five
+    /// minutes after signing in.
+    #[serde(default, rename = "currentPassword")]
+    #[schema(min_length = 1, max_length = 256)]
+    current_password: Option<String>,
 }
 
 /// The account with a token of `session`.
@@ -151,35 +163,40 @@ async fn login(
     let email = v.field("email", required_text(body.user.email));
     let password = v.field("password", login_password(body.user.password));
     let (email, password) = v.finish(|| Some((email?, password?)))?;
-    limits::check_login(&state, &email, client).await?;
+    let account = limits::password_check(
+        &state,
+        &email,
+        client,
+        verified_account(&state, &email, &password),
+    )
+    .await?
+    .ok_or_else(|| ApiError::unauthorized("credentials", "invalid"))?;
+    if state.db.is_suspended(account.id).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account",
+            "is suspended",
+        ));
+    }
+    let session = state
+        .db
+        .start_session(account.id, state.session_lifetime)
+        .await?;
+    Ok(axum::Json(user_body(&state, account, &session)))
+}
+
+/// The account of `email` if `password` is its password; an unknown email costs a hash too.
+async fn verified_account(
+    state: &AppState,
+    email: &str,
+    password: &SecretString,
+) -> Result<Option<Account>, ApiError> {
     let account = state.db.account_by_email(email.trim()).await?;
     let verified = state
         .hasher
-        .verify(
-            &password,
-            account.as_ref().map(|a| a.password_hash.as_str()),
-        )
+        .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
         .await?;
-    match account {
-        Some(account) if verified => {
-            if state.db.is_suspended(account.id).await? {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "account",
-                    "is suspended",
-                ));
-            }
-            let session = state
-                .db
-                .start_session(account.id, state.session_lifetime)
-                .await?;
-            Ok(axum::Json(user_body(&state, account, &session)))
-        }
-        _ => {
-            limits::login_failed(&state, &email, client).await?;
-            Err(ApiError::unauthorized("credentials", "invalid"))
-        }
-    }
+    Ok(account.filter(|_| verified))
 }
 
 /// End the session this request's token belongs to: every token of it stops working, on every
@@ -214,19 +231,23 @@ async fn current_user(
     Ok(axum::Json(user_body(&state, account, &user.session)))
 }
 
-/// Update the signed-in user. A new password revokes every token issued before it and ends the
-/// user's other sessions; use the token in this response from then on. Sending the current
-/// password again changes nothing.
+/// Update the signed-in user. A new `email` or `password` needs `currentPassword` too, unless
+/// the token's session signed in within the last five minutes. A new password revokes every
+/// token issued before it and ends the user's other sessions; use the token in this response
+/// from then on. Sending the current password (or email) again changes nothing.
 #[utoipa::path(put, path = "/api/user", tag = "users", security(("Token" = [])), request_body = UpdateUserBody,
     responses(
         (status = 200, body = UserBody),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "`currentPassword` is wrong", body = ErrorBody),
         (status = 409, description = "username or email already taken", body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 422, description = "invalid fields, or a new email or password without `currentPassword`", body = ErrorBody),
+        (status = 429, description = "too many wrong passwords for this account or from this address; see `Retry-After`", body = ErrorBody),
     ))]
 async fn update_user(
     State(state): State<AppState>,
     user: AuthUser,
+    client: ClientAddress,
     Json(body): Json<UpdateUserBody>,
 ) -> ApiResult<axum::Json<UserBody>> {
     let input = body.user;
@@ -235,7 +256,11 @@ async fn update_user(
     let email = v.optional("email", input.email.map(Email::parse));
     let password = v.optional("password", input.password.map(Password::parse));
     let bio = v.optional("bio", input.bio.map(|b| optional_text(b, BIO_MAX)));
-    let image = v.optional("image", input.image.map(|i| optional_text(i, IMAGE_MAX)));
+    let image = v.optional("image", input.image.map(profile_image));
+    let current_password = v.optional(
+        "currentPassword",
+        input.current_password.map(|p| login_password(Some(p))),
+    );
     let mut changes = v.finish(|| {
         Some(AccountChanges {
             username: username.map(|u| u.as_str().to_string()),
@@ -243,31 +268,56 @@ async fn update_user(
             password_hash: None,
             bio,
             image,
+            reauthenticated: false,
         })
     })?;
-    if let Some(password) = password {
-        // Settings forms send the password with every save: the current one sent again is no
-        // change, and must not sign the user out on every device as a new password does.
+    if password.is_some() || current_password.is_some() {
         let current = state
             .db
             .account_by_id(user.id)
             .await?
             .ok_or_else(|| ApiError::unauthorized("token", "is invalid"))?;
-        let unchanged = state
-            .hasher
-            .verify(password.secret(), Some(&current.password_hash))
-            .await?;
-        if !unchanged {
-            changes.password_hash = Some(state.hasher.hash(password.secret()).await?);
+        if let Some(given) = current_password {
+            // A wrong one is a guess like a failed sign-in, and counts against the same limits.
+            let check = async {
+                let right = state
+                    .hasher
+                    .verify(&given, Some(&current.password_hash))
+                    .await?;
+                Ok(right.then_some(()))
+            };
+            limits::password_check(&state, &current.email, client, check)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(StatusCode::FORBIDDEN, "currentPassword", "is wrong")
+                })?;
+            changes.reauthenticated = true;
+        }
+        if let Some(password) = password {
+            // Settings forms send the password with every save: the current one sent again is
+            // no change, and must not sign the user out on every device as a new password does.
+            let unchanged = state
+                .hasher
+                .verify(password.secret(), Some(&current.password_hash))
+                .await?;
+            if !unchanged {
+                changes.password_hash = Some(state.hasher.hash(password.secret()).await?);
+            }
         }
     }
-    let account = state
-        .db
-        .update_account(&user.caller(), changes)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("token", "has been revoked"))?
-        .map_err(|taken| ApiError::taken(&taken))?;
-    Ok(axum::Json(user_body(&state, account, &user.session)))
+    match state.db.update_account(&user.caller(), changes).await? {
+        AccountUpdate::Done(account) => Ok(axum::Json(user_body(&state, account, &user.session))),
+        AccountUpdate::Taken(taken) => Err(ApiError::taken(&taken)),
+        AccountUpdate::NotHeld => Err(ApiError::unauthorized("token", "has been revoked")),
+        AccountUpdate::NeedsPassword => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "currentPassword",
+            format!(
+                "is needed to change the email or password more than {} minutes after signing in",
+                FRESH_SIGN_IN.as_secs() / 60
+            ),
+        )),
+    }
 }
 
 /// Delete the signed-in user's account with its articles, comments, favorites and follows.

@@ -4,6 +4,7 @@ use serde_json::value::RawValue;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::changes;
 use super::notifications::notify_followers;
 use super::visibility::{AUTHOR_ALLOWS, LISTED, VISIBLE};
 use super::{Db, Sql, is_unique_violation};
@@ -289,6 +290,7 @@ impl Db {
             notify_followers(&mut tx, id).await?;
         }
         tx.commit().await?;
+        changes::changed();
         Ok(ArticleWrite::Created(slug))
     }
 
@@ -399,6 +401,7 @@ impl Db {
             notify_followers(&mut tx, id).await?;
         }
         tx.commit().await?;
+        changes::changed();
         Ok(Owned::Done(row.try_get("slug")?))
     }
 
@@ -408,11 +411,12 @@ impl Db {
             Owned::NotFound => return Ok(Owned::NotFound),
             Owned::NotOwner => return Ok(Owned::NotOwner),
         };
-        sqlx::query("DELETE FROM articles WHERE id = $1 AND author_id = $2")
+        let deleted = sqlx::query("DELETE FROM articles WHERE id = $1 AND author_id = $2")
             .bind(id)
             .bind(user)
             .execute(&self.pool)
             .await?;
+        changes::changed_rows(deleted.rows_affected());
         Ok(Owned::Done(()))
     }
 
@@ -431,6 +435,7 @@ impl Db {
         .execute(&self.pool)
         .await?;
         if added.rows_affected() > 0 {
+            changes::changed();
             return Ok(Reaction::Done);
         }
         self.refusal(slug, user).await
@@ -455,6 +460,6 @@ impl Db {
         .bind(slug)
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        .map(|done| changes::changed_rows(done.rows_affected()))
     }
 }

@@ -1,6 +1,7 @@
 //! Bookmarks: a reader's reading list (listed by `lists`).
 
 use super::Db;
+use super::changes;
 use super::visibility::VISIBLE;
 use crate::domain::now_timestamp;
 
@@ -18,7 +19,7 @@ impl Db {
         .bind(now_timestamp())
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        .map(|done| changes::changed_rows(done.rows_affected()))
     }
 
     pub async fn unbookmark(&self, user: i64, slug: &str) -> Result<(), sqlx::Error> {

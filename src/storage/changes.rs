@@ -1,8 +1,14 @@
-//! The change feed behind read caching: a generation number that moves whenever the site may have
-//! changed. A write moves it in its own process before its answer leaves; on PostgreSQL every
-//! other replica hears of it through `LISTEN/NOTIFY` on [`CHANNEL`]. A cached answer is good only
-//! for the generation it was made in.
+//! The change feed behind read caching: a generation number that moves whenever the site
+//! changed. Only a write that changed what readers see moves it: each storage operation says so
+//! ([`changed`]) once it has, and a request in which one did moves it in its own process before
+//! its answer leaves ([`recording`]). Other processes hear of it through `LISTEN/NOTIFY` on
+//! [`CHANNEL`] (PostgreSQL) or the `site_changes` counter in the file (SQLite). A refused
+//! request, one to an unknown route, or a write that changed nothing moves nothing, so no
+//! stranger can empty the caches. A cached answer is good only for the generation it was made
+//! in.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -14,6 +20,35 @@ use super::{Db, Engine};
 
 /// The PostgreSQL notification channel every replica listens on; the payload names the sender.
 pub const CHANNEL: &str = "quill_changes";
+
+tokio::task_local! {
+    /// Whether the request running under [`recording`] changed what readers see.
+    static CHANGED: Cell<bool>;
+}
+
+/// Runs `work` (a request), and tells whether a storage operation in it changed what readers
+/// see.
+pub async fn recording<F: Future>(work: F) -> (F::Output, bool) {
+    CHANGED
+        .scope(Cell::new(false), async {
+            let output = work.await;
+            (output, CHANGED.with(Cell::get))
+        })
+        .await
+}
+
+/// Said by a storage operation once its write changed what readers see (committed, rows
+/// touched); a no-op outside [`recording`].
+pub(super) fn changed() {
+    let _ = CHANGED.try_with(|c| c.set(true));
+}
+
+/// [`changed`] when a statement touched rows: a write that matched nothing changed nothing.
+pub(super) fn changed_rows(rows: u64) {
+    if rows > 0 {
+        changed();
+    }
+}
 
 /// What a process knows of the site's changes.
 pub struct Changes {
@@ -56,40 +91,45 @@ impl Changes {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Records that this process wrote: its own caches drop what they hold at once, and on
-    /// PostgreSQL the write is announced to every replica before this returns (or `wait` runs
-    /// out). Concurrent writes share one announcement.
+    /// Records that this process changed the site: its own caches drop what they hold at once,
+    /// and the change is announced to the other processes, on PostgreSQL before this returns
+    /// (or `wait` runs out). Concurrent writes share one announcement.
     pub async fn wrote(&self, wait: Duration) {
         self.moved();
+        let ticket = self.requested.fetch_add(1, Ordering::AcqRel) + 1;
+        self.wake.notify_one();
+        // On SQLite other processes look every `FILE_POLL` anyway: not worth a wait.
         if self.engine != Engine::Postgres {
             return;
         }
-        let ticket = self.requested.fetch_add(1, Ordering::AcqRel) + 1;
-        self.wake.notify_one();
         let mut announced = self.announced.subscribe();
         let _ = tokio::time::timeout(wait, announced.wait_for(|done| *done >= ticket)).await;
     }
 }
 
 impl Db {
-    /// SQLite's count of commits made to the file by connections other than the asking one.
-    async fn data_version(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("PRAGMA data_version")
+    /// SQLite's count of the changes announced in the file.
+    async fn site_changes(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT generation FROM site_changes")
             .fetch_one(&self.probe)
             .await
     }
 
-    /// Tells every replica that the site changed (PostgreSQL; a no-op on SQLite), for writes made
-    /// outside a server, such as `quill admin`.
+    /// Tells every other process that the site changed; also for writes made outside a server,
+    /// such as `quill admin`.
     pub async fn announce_change(&self, sender: &str) -> Result<(), sqlx::Error> {
-        if self.engine() == Engine::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
+        match self.engine() {
+            Engine::Postgres => sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(sender)
                 .execute(self.pool())
-                .await?;
+                .await
+                .map(|_| ()),
+            Engine::Sqlite => sqlx::query("UPDATE site_changes SET generation = generation + 1")
+                .execute(self.pool())
+                .await
+                .map(|_| ()),
         }
-        Ok(())
     }
 }
 
@@ -110,14 +150,14 @@ pub async fn announce(db: Db, changes: Arc<Changes>) {
 /// How often a SQLite server looks for commits made by other processes.
 pub const FILE_POLL: Duration = Duration::from_millis(100);
 
-/// On SQLite: sees commits made to the file by other processes (a second server during a
-/// restart, `quill import`) and by this one's own pool, which the readiness connection asked
-/// here counts as others too.
+/// On SQLite: sees the changes other processes announced in the file (a second server during
+/// a restart, `quill import`, `quill admin`), and this one's own once more. Not every commit
+/// (`PRAGMA data_version`): a failed sign-in's counter is one, and must not empty the caches.
 pub async fn watch_file(db: Db, changes: Arc<Changes>) {
     let mut seen = None;
     loop {
         tokio::time::sleep(FILE_POLL).await;
-        if let Ok(version) = db.data_version().await {
+        if let Ok(version) = db.site_changes().await {
             if seen.is_some_and(|seen| seen != version) {
                 changes.moved();
             }

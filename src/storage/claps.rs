@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use super::Db;
+use super::changes;
 use super::visibility::{AUTHOR_ALLOWS, VISIBLE};
 use crate::domain::article::CLAPS_MAX;
 
@@ -40,6 +41,7 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         if added.is_some() {
+            changes::changed();
             return Ok(Clapping::Done);
         }
         let Some(target) = self.target(slug, user).await? else {
@@ -70,11 +72,12 @@ impl Db {
         let Some(target) = self.target(slug, user).await? else {
             return Ok(false);
         };
-        sqlx::query("DELETE FROM claps WHERE user_id = $1 AND article_id = $2")
+        let taken = sqlx::query("DELETE FROM claps WHERE user_id = $1 AND article_id = $2")
             .bind(user)
             .bind(target.id)
             .execute(&self.pool)
             .await?;
+        changes::changed_rows(taken.rows_affected());
         Ok(true)
     }
 }

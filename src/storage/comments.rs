@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 
 use super::articles::Reaction;
 use super::bulk::ROWS_PER_STATEMENT;
+use super::changes;
 use super::visibility::{AUTHOR_ALLOWS, COMMENT_SHOWN, VISIBLE, blocks};
 use super::{Db, is_foreign_key_violation};
 use crate::domain::article::REPLY_DEPTH_MAX;
@@ -198,6 +199,7 @@ impl Db {
             Err(e) => return Err(e),
         };
         tx.commit().await?;
+        changes::changed();
         let comment = self.comment_view(id, author).await?;
         Ok(CommentWrite::Done(Box::new(comment)))
     }
@@ -295,6 +297,7 @@ impl Db {
         if updated.rows_affected() == 0 {
             return Ok(CommentChange::CommentNotFound);
         }
+        changes::changed();
         Ok(CommentChange::Done(self.comment_view(id, user).await?))
     }
 
@@ -311,6 +314,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         remove_comment(&mut tx, id).await?;
         tx.commit().await?;
+        changes::changed();
         Ok(CommentChange::Done(()))
     }
 }

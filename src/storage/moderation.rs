@@ -5,6 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Db;
+use super::changes;
 use super::comments::remove_comment;
 use super::visibility::{COMMENT_SHOWN, Standing as StandingLock, VISIBLE};
 use crate::domain::moderation::{AccountStanding, AuditEntry, Report, ReportKind, Resolution};
@@ -204,6 +205,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        changes::changed();
         Ok(Blocking::Done)
     }
 
@@ -214,7 +216,7 @@ impl Db {
             .bind(blocked)
             .execute(&self.pool)
             .await
-            .map(|_| ())
+            .map(|done| changes::changed_rows(done.rows_affected()))
     }
 
     /// Reports an article `reporter` can see. One open report per reporter and article: a
@@ -454,6 +456,7 @@ impl Db {
             .await?;
         audit(&mut tx, Actor::Admin(admin), "article.remove", slug, reason).await?;
         tx.commit().await?;
+        changes::changed();
         Ok(true)
     }
 
@@ -490,6 +493,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
+        changes::changed();
         Ok(true)
     }
 
@@ -542,6 +546,7 @@ impl Db {
             };
             audit(&mut tx, Actor::Admin(admin), action, username, reason).await?;
             tx.commit().await?;
+            changes::changed();
         } else {
             tx.rollback().await?;
         }
@@ -585,7 +590,9 @@ impl Db {
                 .await?
                 .rows_affected()
                 > 0
-            {}
+            {
+                changes::changed();
+            }
         }
         Ok(())
     }
@@ -610,6 +617,7 @@ impl Db {
             let action = if admin { "role.grant" } else { "role.revoke" };
             audit(&mut tx, actor, action, username, None).await?;
             tx.commit().await?;
+            changes::changed();
         } else {
             tx.rollback().await?;
         }

@@ -2,6 +2,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Db;
+use super::changes;
 use super::visibility::blocks;
 use crate::domain::views::Profile;
 
@@ -71,6 +72,7 @@ impl Db {
         .bind(followee)
         .execute(&self.pool)
         .await?;
+        changes::changed_rows(added.rows_affected());
         Ok(
             if added.rows_affected() == 0 && self.blocks(followee, follower).await? {
                 Following::Blocked
@@ -86,6 +88,6 @@ impl Db {
             .bind(followee)
             .execute(&self.pool)
             .await
-            .map(|_| ())
+            .map(|done| changes::changed_rows(done.rows_affected()))
     }
 }

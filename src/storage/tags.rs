@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use super::Db;
+use super::changes;
 use super::visibility::LISTED;
 use crate::domain::views::Tag;
 
@@ -58,7 +59,7 @@ impl Db {
         .bind(name)
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        .map(|done| changes::changed_rows(done.rows_affected()))
     }
 
     pub async fn unfollow_tag(&self, user: i64, name: &str) -> Result<(), sqlx::Error> {
@@ -70,7 +71,7 @@ impl Db {
         .bind(name)
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        .map(|done| changes::changed_rows(done.rows_affected()))
     }
 
     /// The tags `user` follows, alphabetical.

@@ -263,6 +263,10 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ("article_search", "search index, kept by triggers"),
     ("_sqlx_migrations", "the new site runs its own migrations"),
     ("bulk_loads", "marks a loading transaction, never committed"),
+    (
+        "site_changes",
+        "tells servers on a SQLite file that cached answers are stale",
+    ),
 ];
 
 /// The tables whose ids continue after an import.

@@ -1,6 +1,9 @@
+use std::time::Duration;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::changes;
 use super::comments::sweep_tombstones;
 use super::{Db, is_unique_violation};
 use crate::domain::now_timestamp;
@@ -38,6 +41,26 @@ pub struct AccountChanges {
     pub password_hash: Option<String>,
     pub bio: Option<Option<String>>,
     pub image: Option<Option<String>>,
+    /// The caller gave the account's current password with the change.
+    pub reauthenticated: bool,
+}
+
+/// How long after signing in a session may change the account's email or password without
+/// giving the current password again: long enough for a client that has just signed a user up
+/// or in to finish setting the account up, too short for a token taken later to take the
+/// account over.
+pub const FRESH_SIGN_IN: Duration = Duration::from_secs(5 * 60);
+
+/// What came of an account update.
+#[derive(Debug)]
+pub enum AccountUpdate {
+    Done(Account),
+    /// Another account holds the username or email.
+    Taken(Taken),
+    /// The account is gone or the caller's token no longer holds.
+    NotHeld,
+    /// A new email or password needs the current password: the session is not fresh.
+    NeedsPassword,
 }
 
 /// Who asks for a change to their own account: the session and token epoch of their token.
@@ -172,20 +195,45 @@ impl Db {
     }
 
     /// Applies `changes` for the holder of `caller`'s token; a new password also bumps the token
-    /// epoch (every older token stops working) and ends the user's other sessions. `None` when
-    /// the account is gone or the caller's token no longer holds: that is checked by the very
-    /// statement that writes, so a password change or logout that lands first always wins.
+    /// epoch (every older token stops working) and ends the user's other sessions. A new email
+    /// or password (the current ones sent again are none) needs the current password, unless
+    /// the session signed in within [`FRESH_SIGN_IN`]: a token alone must not be enough to take
+    /// an account over. Whether the token still holds is checked by the very statement that
+    /// writes, so a password change or logout that lands first always wins.
     pub async fn update_account(
         &self,
         caller: &Caller<'_>,
         changes: AccountChanges,
-    ) -> Result<Option<Result<Account, Taken>>, sqlx::Error> {
+    ) -> Result<AccountUpdate, sqlx::Error> {
         let id = caller.user_id;
+        let Some(row) = sqlx::query(
+            "SELECT u.email, s.created_at FROM users u JOIN sessions s ON s.user_id = u.id \
+             WHERE u.id = $1 AND s.id = $2",
+        )
+        .bind(id)
+        .bind(caller.session_id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(AccountUpdate::NotHeld);
+        };
+        let email: String = row.try_get("email")?;
+        let signed_in_ms: i64 = row.try_get("created_at")?;
+        let credentials = changes.password_hash.is_some()
+            || changes
+                .email
+                .as_ref()
+                .is_some_and(|new| !new.eq_ignore_ascii_case(&email));
+        let fresh =
+            chrono::Utc::now().timestamp_millis() - signed_in_ms < FRESH_SIGN_IN.as_millis() as i64;
+        if credentials && !changes.reauthenticated && !fresh {
+            return Ok(AccountUpdate::NeedsPassword);
+        }
         let taken = self
             .taken(changes.username.as_deref(), changes.email.as_deref(), id)
             .await?;
         if taken.any() {
-            return Ok(Some(Err(taken)));
+            return Ok(AccountUpdate::Taken(taken));
         }
         let (set_bio, bio) = split(changes.bio);
         let (set_image, image) = split(changes.image);
@@ -219,12 +267,17 @@ impl Db {
         .await;
         let account = match updated {
             Ok(Some(row)) => account(&row)?,
-            Ok(None) => return Ok(None),
+            Ok(None) => return Ok(AccountUpdate::NotHeld),
             Err(e) if is_unique_violation(&e) => {
                 drop(tx);
-                return Ok(Some(Err(self
-                    .taken_after_conflict(changes.username.as_deref(), changes.email.as_deref(), id)
-                    .await?)));
+                return Ok(AccountUpdate::Taken(
+                    self.taken_after_conflict(
+                        changes.username.as_deref(),
+                        changes.email.as_deref(),
+                        id,
+                    )
+                    .await?,
+                ));
             }
             Err(e) => return Err(e),
         };
@@ -236,7 +289,8 @@ impl Db {
                 .await?;
         }
         tx.commit().await?;
-        Ok(Some(Ok(account)))
+        changes::changed();
+        Ok(AccountUpdate::Done(account))
     }
 
     /// Deletes the caller's account; its articles, comments, favorites, follows and sessions go
@@ -284,6 +338,7 @@ impl Db {
         }
         sweep_tombstones(&mut tx, answered).await?;
         tx.commit().await?;
+        changes::changed();
         Ok(true)
     }
 }

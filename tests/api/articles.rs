@@ -308,6 +308,14 @@ async fn tag_list_absent_empty_and_null(engine: Engine) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["errors"]["tagList"][0].is_string());
+    // No field of an article can be cleared: `null` is refused, not read as "unchanged".
+    for field in ["title", "description", "body"] {
+        let (status, body) = app
+            .put(&path, Some(&token), json!({"article": {field: null}}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        assert_eq!(body["errors"][field][0], "can't be blank", "{body}");
+    }
     let (_, body) = app
         .put(&path, Some(&token), json!({"article": {"tagList": ["c"]}}))
         .await;

@@ -13,6 +13,7 @@ use crate::helpers::{Engine, ServerProcess, TestApp, spawn_app, spawn_app_with_a
 
 engine_tests!(
     cached_reads_show_every_write_to_its_writer_at_once,
+    only_writes_that_change_something_empty_the_cache,
     a_second_replica_sees_writes_and_refuses_ended_sessions,
 );
 
@@ -222,4 +223,82 @@ async fn a_second_replica_sees_writes_and_refuses_ended_sessions(engine: Engine)
         body["articlesCount"] == 0
     })
     .await;
+}
+
+/// Requests that change nothing a reader sees leave cached answers alone: a stranger's POST to
+/// an unknown route, writes refused as unauthenticated, forbidden or not found, a failed sign-in
+/// (a counter written) and a write that was already so. A real write still shows at once.
+async fn only_writes_that_change_something_empty_the_cache(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let author = app.register("author").await;
+    let reader = app.register("reader").await;
+    let slug = app.create_article(&author, "Kept", &[]).await;
+    // On SQLite the server hears its own write once more from the file, within its poll.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(listed(&app, None, &slug).await, Some((false, 0, false)));
+
+    let favorite = format!("/api/articles/{slug}/favorite");
+    let refused = [
+        (
+            "POST",
+            "/api/no-such-route".to_string(),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        ("POST", favorite.clone(), None, StatusCode::UNAUTHORIZED),
+        (
+            "PUT",
+            format!("/api/articles/{slug}"),
+            Some(reader.as_str()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "DELETE",
+            format!("/api/articles/{slug}"),
+            Some(reader.as_str()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST",
+            "/api/articles/no-such-story/favorite".to_string(),
+            Some(reader.as_str()),
+            StatusCode::NOT_FOUND,
+        ),
+        // Never favorited: nothing to take back.
+        (
+            "DELETE",
+            favorite.clone(),
+            Some(reader.as_str()),
+            StatusCode::OK,
+        ),
+        (
+            "POST",
+            "/api/users/login".to_string(),
+            None,
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+    for (method, path, token, expected) in refused {
+        let before = hits(&app).await;
+        let body = json!({
+            "article": {"title": "Taken over"},
+            "user": {"email": "author@example.com", "password": "wrong-password"},
+        });
+        let (status, answer) = app
+            .call(method.parse().unwrap(), &path, token, Some(body))
+            .await;
+        assert_eq!(status, expected, "{method} {path}: {answer}");
+        // Time for a change to be heard from the file or the notification channel.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(listed(&app, None, &slug).await, Some((false, 0, false)));
+        assert_eq!(
+            hits(&app).await,
+            before + 1,
+            "{method} {path} ({expected}) emptied the cache"
+        );
+    }
+
+    let (status, _) = app.post(&favorite, Some(&reader), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed(&app, None, &slug).await, Some((false, 1, false)));
 }

@@ -235,12 +235,19 @@ async fn feeds_hold_twenty_articles_unless_asked(engine: Engine) {
         titles(&atom(&app, "/feeds/authors/jake.atom?limit=1").await),
         ["Article 22"]
     );
-    let (status, body) = app.get("/feeds/atom.xml?limit=0", None).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        body,
-        json!({"errors": {"limit": ["must be a whole number from 1 to 100"]}})
-    );
+    for bad in [
+        "/feeds/atom.xml?limit=0",
+        "/feeds/rss.xml?limit=",
+        "/api/articles?limit=",
+    ] {
+        let (status, body) = app.get(bad, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(
+            body,
+            json!({"errors": {"limit": ["must be a whole number from 1 to 100"]}}),
+            "{bad}"
+        );
+    }
 }
 
 async fn author_and_tag_feeds_hold_only_their_articles(engine: Engine) {

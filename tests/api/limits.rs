@@ -9,6 +9,7 @@ use crate::engine_tests;
 use crate::helpers::{Engine, TestApp, fresh_database, settings, spawn_with};
 
 engine_tests!(
+    parallel_guesses_get_exactly_the_limit_and_cannot_lock_the_owner_out,
     failed_sign_ins_are_limited_per_account,
     failed_sign_ins_are_limited_per_address,
     forwarded_for_counts_only_from_a_trusted_proxy,
@@ -206,4 +207,63 @@ async fn replicas_share_the_counts(engine: Engine) {
         )
         .await;
     }
+}
+
+/// Fifty wrong guesses at once against a limit of ten: exactly ten are checked (401), forty
+/// refused (429), whatever the race. The owner, signing in from an address that has not failed,
+/// still gets in, and the guesser stays shut out even with the right password.
+async fn parallel_guesses_get_exactly_the_limit_and_cannot_lock_the_owner_out(engine: Engine) {
+    let url = fresh_database(engine).await;
+    let app = app_with(
+        &url,
+        &[
+            ("LOGIN_FAILURES_PER_ACCOUNT", "10"),
+            ("TRUSTED_PROXIES", "127.0.0.0/8, ::1"),
+        ],
+    )
+    .await;
+    app.register("owner").await;
+    let guesses = (0..50).map(|i| {
+        let app = &app;
+        async move {
+            sign_in(
+                app,
+                "owner@example.com",
+                &format!("guess-{i}"),
+                Some("203.0.113.66"),
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let count = |wanted| statuses.iter().filter(|s| **s == wanted).count();
+    assert_eq!(
+        (
+            count(StatusCode::UNAUTHORIZED),
+            count(StatusCode::TOO_MANY_REQUESTS)
+        ),
+        (10, 40),
+        "{statuses:?}"
+    );
+    let res = sign_in(
+        &app,
+        "owner@example.com",
+        "password123",
+        Some("198.51.100.9"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "the owner was locked out");
+    assert_limited(
+        sign_in(
+            &app,
+            "owner@example.com",
+            "password123",
+            Some("203.0.113.66"),
+        )
+        .await,
+        "login",
+        900,
+    )
+    .await;
 }

@@ -2,6 +2,8 @@
 //! kind; cursors walk every list once, in order, while articles are added; deep offsets are
 //! refused with a pointer to cursors.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -243,6 +245,18 @@ async fn deep_offsets_and_bad_cursors_are_refused(engine: Engine) {
                 .unwrap()
                 .starts_with("is invalid")
         );
+    }
+    // Well-formed but for a NUL in its sort key: PostgreSQL would fail on it with a 500.
+    let nul = URL_SAFE_NO_PAD.encode(br#"{"at":"2026\u0000","id":1}"#);
+    for list in [
+        "/api/articles",
+        "/api/articles/feed",
+        "/api/user/drafts",
+        "/api/user/bookmarks",
+    ] {
+        let (status, body) = app.get(&format!("{list}?cursor={nul}"), Some(&token)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{list}: {body}");
+        assert!(body["errors"]["cursor"].is_array(), "{list}: {body}");
     }
     let (_, first) = app.get("/api/articles?limit=1", None).await;
     assert!(first.get("nextCursor").is_none());

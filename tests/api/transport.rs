@@ -10,7 +10,11 @@ use tokio::net::{TcpSocket, TcpStream};
 use crate::engine_tests;
 use crate::helpers::{Engine, TestApp, fresh_database, settings, spawn_with};
 
-engine_tests!(slow_clients_cannot_crowd_out_others, idle_connections_close,);
+engine_tests!(
+    slow_clients_cannot_crowd_out_others,
+    idle_connections_close,
+    a_client_sending_a_whole_oversized_body_reads_its_413,
+);
 
 async fn app_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
     let app = spawn_with(settings(&fresh_database(engine).await, extra)).await;
@@ -120,4 +124,55 @@ async fn idle_connections_close(engine: Engine) {
     assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
     assert!(closed_within(&mut silent, Duration::from_secs(3)).await);
     assert!(closed_within(&mut kept_alive, Duration::from_secs(3)).await);
+}
+
+/// A client that sends its whole body at once, without waiting for `100 Continue` (as Python's
+/// and many SDKs' clients do), reads the 413: the server reads the rest of the body it refused
+/// instead of closing on it, which would reset the connection and lose the answer.
+async fn a_client_sending_a_whole_oversized_body_reads_its_413(engine: Engine) {
+    let app = app_with(engine, &[]).await;
+    for round in 0..3 {
+        let body = vec![b' '; 5 * 1024 * 1024];
+        let head = format!(
+            "POST /api/users HTTP/1.1\r\nHost: quill\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let (mut reader, mut writer) = TcpStream::connect(address(&app))
+            .await
+            .unwrap()
+            .into_split();
+        let sending = tokio::spawn(async move {
+            writer.write_all(head.as_bytes()).await?;
+            writer.write_all(&body).await?;
+            Ok::<_, std::io::Error>(writer)
+        });
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut buf = [0u8; 4096];
+            while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                match reader.read(&mut buf).await? {
+                    0 => break,
+                    n => answer.extend_from_slice(&buf[..n]),
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .await
+        .expect("an answer within 10 s");
+        assert!(read.is_ok(), "round {round}: {read:?}");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "round {round}: {answer}"
+        );
+        let sent = tokio::time::timeout(Duration::from_secs(10), sending)
+            .await
+            .expect("the body is read within 10 s")
+            .unwrap();
+        assert!(
+            sent.is_ok(),
+            "round {round}: the body was cut off: {sent:?}"
+        );
+    }
 }

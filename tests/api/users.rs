@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::engine_tests;
-use crate::helpers::{Engine, spawn_app};
+use crate::helpers::{Engine, fresh_database, settings, spawn_app, spawn_with};
 
 engine_tests!(
     register_login_and_update_account,
@@ -13,6 +13,7 @@ engine_tests!(
     saving_settings_with_the_same_or_no_password_keeps_sessions,
     deleting_an_account_removes_everything_it_owned,
     registration_validation_names_each_field,
+    a_new_email_or_password_needs_the_current_password,
 );
 
 async fn register_login_and_update_account(engine: Engine) {
@@ -57,6 +58,28 @@ async fn register_login_and_update_account(engine: Engine) {
     assert_eq!(body["user"]["bio"], "I work at statefarm");
     let (_, body) = app.get("/api/user", Some(&token)).await;
     assert_eq!(body["user"]["image"], "https://img/x.png");
+
+    // An image is an address a page may load: web URLs and quill's own uploads only.
+    for bad in [
+        "javascript:alert(1)",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "//evil.example/x.png",
+    ] {
+        let (status, body) = app
+            .put("/api/user", Some(&token), json!({"user": {"image": bad}}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert!(body["errors"]["image"][0].is_string(), "{body}");
+    }
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"image": "/uploads/abc.png"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["image"], "/uploads/abc.png");
 
     // "" and null both clear a nullable field; absent fields stay.
     let (_, body) = app
@@ -351,4 +374,86 @@ async fn saving_settings_with_the_same_or_no_password_keeps_sessions(engine: Eng
         }
     }
     app.login("henry").await;
+}
+
+/// A token alone cannot take an account over: past the first minutes after signing in, a new
+/// email or password needs the current password (a client that just signed up, as the Conduit
+/// suites do, may still set them up with the token).
+async fn a_new_email_or_password_needs_the_current_password(engine: Engine) {
+    let url = fresh_database(engine).await;
+    let app = spawn_with(settings(&url, &[])).await;
+    app.wait_ready().await;
+    let token = app.register("owner").await;
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"email": "fresh@example.com"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "a fresh session: {body}");
+
+    // The session signed in ten minutes ago, as a token stolen later would be.
+    let db = quill::storage::Db::connect_lazy(&settings(&url, &[]).database).unwrap();
+    sqlx::query("UPDATE sessions SET created_at = created_at - 600000")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    db.close().await;
+    for change in [
+        json!({"email": "thief@example.com"}),
+        json!({"password": "thief-password"}),
+        json!({"email": "thief@example.com", "bio": "mine now"}),
+    ] {
+        let (status, body) = app
+            .put("/api/user", Some(&token), json!({"user": change}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{change}: {body}");
+        assert!(
+            body["errors"]["currentPassword"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("is needed"),
+            "{body}"
+        );
+    }
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"email": "thief@example.com", "currentPassword": "wrong-password"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["errors"]["currentPassword"][0], "is wrong");
+    // What stays the same, and everything else, needs nothing more.
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"email": "FRESH@example.com", "password": "password123", "bio": "still me"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Emails match case-insensitively: another spelling is the same address.
+    assert_eq!(body["user"]["email"], "FRESH@example.com");
+
+    let (status, body) = app
+        .put(
+            "/api/user",
+            Some(&token),
+            json!({"user": {"email": "moved@example.com", "password": "new-password",
+                            "currentPassword": "password123"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["email"], "moved@example.com");
+    let (status, _) = app
+        .post(
+            "/api/users/login",
+            None,
+            json!({"user": {"email": "moved@example.com", "password": "new-password"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
