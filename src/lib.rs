@@ -1,6 +1,6 @@
 //! quill: the RealWorld (Conduit) API on SQLite or PostgreSQL.
 //!
-//! Layers, outside in: [`http`] (routes, extractors, errors) → [`domain`] (validated values and
+//! Layers, outside in: [`web`] (pages) and [`http`] (routes, extractors, errors) → [`domain`] (validated values and
 //! the resources the API shows) and [`auth`] → [`storage`] (SQL for both engines).
 //! [`transport`] accepts connections within their limits; [`settings`], [`telemetry`] and
 //! [`startup`] wire it all into a server; [`cli`] holds the commands besides `serve`.
@@ -17,3 +17,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod transfer;
 pub mod transport;
+pub mod web;

@@ -70,6 +70,16 @@ pub struct Settings {
     pub transport: TransportLimits,
     pub uploads: UploadSettings,
     pub read_cache: ReadCacheSettings,
+    pub site: SiteSettings,
+}
+
+/// What the pages and feeds call the site.
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    /// `SITE_NAME`: the brand in every page's header and title, and the feeds' title.
+    pub name: String,
+    /// `SITE_DESCRIPTION`: one line, the home page's description for search engines.
+    pub description: String,
 }
 
 /// The per-replica read cache (see `http::cache`).
@@ -302,6 +312,14 @@ impl Settings {
 
         let public_url = public_url(src, port)?;
         Ok(Self {
+            site: SiteSettings {
+                name: one_line(src, "SITE_NAME", "quill")?,
+                description: one_line(
+                    src,
+                    "SITE_DESCRIPTION",
+                    "Stories and ideas, written and read on quill.",
+                )?,
+            },
             uploads: uploads::load(src, &data_dir, &public_url)?,
             read_cache: ReadCacheSettings {
                 bytes: match src.parse("READ_CACHE_MIB", 8, "a number of MiB, 0 for no cache")? {
@@ -445,6 +463,8 @@ impl Settings {
                 self.public_url.as_str().trim_end_matches('/')
             ),
             format!("SITEMAP_URLS_PER_FILE={}", self.sitemap_urls_per_file),
+            format!("SITE_NAME={}", self.site.name),
+            format!("SITE_DESCRIPTION={}", self.site.description),
             format!("READ_CACHE_MIB={}", self.read_cache.bytes / (1024 * 1024)),
             format!("READ_CACHE_TTL_SECS={}", self.read_cache.ttl.as_secs()),
             format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
@@ -517,6 +537,18 @@ fn read_dot_env(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
         Err(e) if e.not_found() => Ok(Vec::new()),
         Err(e) => Err(unreadable(e)),
     }
+}
+
+/// A short line of text: a name or a description, shown in pages and feeds.
+fn one_line(src: &Source, name: &str, default: &str) -> Result<String, ConfigError> {
+    let value = src.get(name).unwrap_or_else(|| default.to_string());
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > 200 || value.chars().any(char::is_control) {
+        return Err(ConfigError::new(format!(
+            "{name} must be one line of 1 to 200 characters"
+        )));
+    }
+    Ok(value.to_string())
 }
 
 /// `PUBLIC_URL`: an absolute http(s) URL with no query or fragment; by default the local

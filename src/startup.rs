@@ -16,6 +16,7 @@ use crate::http::{self, AppState, Health};
 use crate::settings::{Settings, TransportLimits};
 use crate::storage::changes::{self, Changes};
 use crate::storage::{CREDENTIALS_REFUSED, Db, Engine, is_credentials_error};
+use crate::web;
 
 pub struct Application {
     listener: TcpListener,
@@ -49,12 +50,18 @@ impl Application {
             health: Arc::new(Health::default()),
             metrics: crate::telemetry::metrics(),
             request_timeout: settings.request_timeout,
+            site_name: settings.site.name.as_str().into(),
+            site_description: settings.site.description.as_str().into(),
         };
         let addr = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e} (set HOST and PORT)"))?;
-        let router = http::app(state.clone(), settings);
+        let router = http::app(
+            state.clone(),
+            settings,
+            web::router().with_state(state.clone()),
+        );
         Ok(Self {
             listener,
             database_url: settings.database.url.clone(),

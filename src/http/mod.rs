@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::routing::any;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -61,6 +62,9 @@ pub struct AppState {
     pub sitemap_urls_per_file: i64,
     pub uploads: Arc<uploads::Uploads>,
     pub cache: Arc<cache::ReadCache>,
+    /// `SITE_NAME` and `SITE_DESCRIPTION`: what the pages and feeds call the site.
+    pub site_name: Arc<str>,
+    pub site_description: Arc<str>,
 }
 
 /// What readiness depends on besides a live database, and whether the database is known to be
@@ -130,11 +134,15 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, openapi)
 }
 
-pub fn app(state: AppState, settings: &Settings) -> Router {
+/// The API under `/api/` and the other routes registered here, with `site` (the pages) answering
+/// every other address; the middleware wraps both.
+pub fn app(state: AppState, settings: &Settings, site: Router) -> Router {
     let (api, openapi) = routes();
     let request_id = HeaderName::from_static("x-request-id");
     api.merge(docs::router(openapi))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "route", "not found") })
+        .route("/api/{*rest}", any(api_not_found))
+        .route("/feeds/{*rest}", any(api_not_found))
+        .fallback_service(site)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -165,6 +173,12 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Under `/api/` and `/feeds/`, where programs read, an unknown address is answered in the
+/// envelope.
+async fn api_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "route", "not found")
 }
 
 fn cors(origins: &CorsOrigins) -> CorsLayer {

@@ -21,6 +21,7 @@ mod markdown;
 mod moderation;
 mod notifications;
 mod operations;
+mod pages;
 mod paging;
 mod profiles;
 mod proxy;

@@ -1,0 +1,56 @@
+//! `/`: the newest published stories and the popular tags.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+
+use super::views::Story;
+use super::{Chrome, Lang, respond};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::paging::{ARTICLES, PageParams, cursor};
+use crate::storage::lists::{ArticleFilter, ArticleList};
+
+const POPULAR_TAGS: i64 = 20;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    stories: Vec<Story>,
+    tags: Vec<String>,
+    /// The link to the next page, from the list's cursor.
+    older: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    Query(paging): Query<PageParams>,
+) -> Response {
+    respond(&state, lang, page(&state, lang, paging).await)
+}
+
+async fn page(state: &AppState, lang: Lang, paging: PageParams) -> Result<HomePage, ApiError> {
+    let list = ArticleList::Published(ArticleFilter::default());
+    let found = state
+        .db
+        .list_articles(&list, None, paging.page(ARTICLES)?)
+        .await?;
+    let tags = state.db.popular_tags(POPULAR_TAGS).await?;
+    let chrome = Chrome::new(state, lang, "/", state.site_name.to_string());
+    Ok(HomePage {
+        chrome,
+        stories: found
+            .articles
+            .into_iter()
+            .map(|a| Story::new(a, lang))
+            .collect(),
+        tags,
+        older: found
+            .next
+            .as_ref()
+            .and_then(cursor)
+            .map(|c| format!("/?cursor={c}")),
+    })
+}

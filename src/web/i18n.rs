@@ -1,0 +1,213 @@
+//! The two languages the pages speak. Every message is a field of [`Messages`], so a language
+//! that lacks one does not compile.
+
+use axum::http::HeaderMap;
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+
+/// The cookie that keeps a reader's choice of language; it outranks `Accept-Language`.
+pub const LANG_COOKIE: &str = "lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ko,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
+
+    /// The BCP 47 tag, as `<html lang>` and `Content-Language` carry it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|lang| lang.code() == code)
+    }
+
+    pub fn messages(self) -> &'static Messages {
+        match self {
+            Lang::En => &EN,
+            Lang::Ko => &KO,
+        }
+    }
+
+    /// The reader's choice if they made one, else the first language of `Accept-Language`
+    /// (by weight) that the pages speak, else English.
+    pub fn negotiate(headers: &HeaderMap) -> Self {
+        chosen(headers)
+            .or_else(|| accepted(headers))
+            .unwrap_or(Lang::En)
+    }
+
+    /// A date as this language writes it: "Dec 7, 2026", "2026년 12월 7일".
+    pub fn date(self, timestamp: &str) -> String {
+        let Ok(at) = chrono::DateTime::parse_from_rfc3339(timestamp) else {
+            return String::new();
+        };
+        match self {
+            Lang::En => at.format("%b %-d, %Y").to_string(),
+            Lang::Ko => at.format("%Y년 %-m월 %-d일").to_string(),
+        }
+    }
+}
+
+fn chosen(headers: &HeaderMap) -> Option<Lang> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(name, _)| *name == LANG_COOKIE)
+        .and_then(|(_, code)| Lang::parse(code))
+}
+
+fn accepted(headers: &HeaderMap) -> Option<Lang> {
+    let header = headers.get(ACCEPT_LANGUAGE)?.to_str().ok()?;
+    let mut best: Option<(Lang, f32)> = None;
+    for range in header.split(',') {
+        let mut parts = range.split(';');
+        let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let weight = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or_default();
+        if let Some(lang) = Lang::parse(primary)
+            && weight > 0.0
+            && best.is_none_or(|(_, w)| weight > w)
+        {
+            best = Some((lang, weight));
+        }
+    }
+    best.map(|(lang, _)| lang)
+}
+
+/// Everything the pages say, in one language.
+pub struct Messages {
+    pub skip_to_content: &'static str,
+    pub home: &'static str,
+    pub newest: &'static str,
+    pub popular_tags: &'static str,
+    pub no_stories: &'static str,
+    pub older_stories: &'static str,
+    pub min_read: &'static str,
+    pub by: &'static str,
+    pub tags: &'static str,
+    pub claps: &'static str,
+    pub favorites: &'static str,
+    pub comments: &'static str,
+    pub comments_count: &'static str,
+    pub no_comments: &'static str,
+    pub deleted_comment: &'static str,
+    pub share: &'static str,
+    pub language: &'static str,
+    pub feeds: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub error_title: &'static str,
+    pub error_text: &'static str,
+    pub unavailable_title: &'static str,
+    pub unavailable_text: &'static str,
+    pub back_home: &'static str,
+}
+
+static EN: Messages = Messages {
+    skip_to_content: "Skip to content",
+    home: "Home",
+    newest: "Newest stories",
+    popular_tags: "Popular tags",
+    no_stories: "No stories yet.",
+    older_stories: "Older stories",
+    min_read: "min read",
+    by: "by",
+    tags: "Tags",
+    claps: "claps",
+    favorites: "favorites",
+    comments: "Comments",
+    comments_count: "comments",
+    no_comments: "No comments yet.",
+    deleted_comment: "This comment was deleted.",
+    share: "Link to this story",
+    language: "Language",
+    feeds: "Feeds",
+    not_found_title: "Page not found",
+    not_found_text: "There is nothing here. The story may have been moved or deleted.",
+    error_title: "Something went wrong",
+    error_text: "The page could not be shown. Please try again in a moment.",
+    unavailable_title: "Temporarily unavailable",
+    unavailable_text: "The site is busy or being maintained. Please try again shortly.",
+    back_home: "Back to the home page",
+};
+
+static KO: Messages = Messages {
+    skip_to_content: "본문으로 건너뛰기",
+    home: "홈",
+    newest: "최신 글",
+    popular_tags: "인기 태그",
+    no_stories: "아직 글이 없습니다.",
+    older_stories: "이전 글",
+    min_read: "분 분량",
+    by: "글쓴이",
+    tags: "태그",
+    claps: "박수",
+    favorites: "좋아요",
+    comments: "댓글",
+    comments_count: "댓글",
+    no_comments: "아직 댓글이 없습니다.",
+    deleted_comment: "삭제된 댓글입니다.",
+    share: "이 글의 링크",
+    language: "언어",
+    feeds: "피드",
+    not_found_title: "페이지를 찾을 수 없습니다",
+    not_found_text: "여기에는 아무것도 없습니다. 글이 옮겨졌거나 삭제되었을 수 있습니다.",
+    error_title: "문제가 발생했습니다",
+    error_text: "페이지를 표시할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+    unavailable_title: "일시적으로 사용할 수 없습니다",
+    unavailable_text: "사이트가 바쁘거나 점검 중입니다. 잠시 후 다시 시도해 주세요.",
+    back_home: "홈으로 돌아가기",
+};
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(axum::http::HeaderName, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.append(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn accept_language_is_read_by_weight_and_english_is_the_default() {
+        let lang = |value: &str| Lang::negotiate(&headers(&[(ACCEPT_LANGUAGE, value)]));
+        assert_eq!(lang("ko-KR,ko;q=0.9,en-US;q=0.8"), Lang::Ko);
+        assert_eq!(lang("en-US,en;q=0.9,ko;q=0.8"), Lang::En);
+        assert_eq!(lang("fr-FR, ko;q=0.5, en;q=0.7"), Lang::En);
+        assert_eq!(lang("ja, ko;q=0"), Lang::En);
+        assert_eq!(lang("de"), Lang::En);
+        assert_eq!(Lang::negotiate(&HeaderMap::new()), Lang::En);
+    }
+
+    #[test]
+    fn the_readers_choice_outranks_accept_language() {
+        let both = headers(&[(ACCEPT_LANGUAGE, "en"), (COOKIE, "theme=x; lang=ko")]);
+        assert_eq!(Lang::negotiate(&both), Lang::Ko);
+        let unknown = headers(&[(ACCEPT_LANGUAGE, "ko"), (COOKIE, "lang=xx")]);
+        assert_eq!(Lang::negotiate(&unknown), Lang::Ko);
+    }
+
+    #[test]
+    fn dates_are_written_in_each_language() {
+        assert_eq!(Lang::En.date("2026-12-07T04:06:24.123Z"), "Dec 7, 2026");
+        assert_eq!(Lang::Ko.date("2026-12-07T04:06:24.123Z"), "2026년 12월 7일");
+    }
+}

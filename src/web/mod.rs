@@ -1,0 +1,226 @@
+//! The website: pages for readers, rendered on the server from the same operations the JSON API
+//! calls. A page handler parses the request, calls storage, and fills a template struct that
+//! holds exactly what the page shows; askama checks every template when quill compiles and
+//! escapes every value, except the stored `bodyHtml`, which was sanitized when it was written.
+
+mod article;
+mod assets;
+mod home;
+mod i18n;
+mod views;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tower_http::compression::CompressionLayer;
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+pub use i18n::Lang;
+use i18n::Messages;
+
+/// Pages load only quill's own styles, scripts and fonts; images also from other https hosts,
+/// since stories may show pictures from anywhere. Nothing may frame a page, and forms post only
+/// back to quill.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
+     img-src 'self' https:; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
+     base-uri 'none'; frame-ancestors 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/article/{slug}", get(article::show))
+        .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+        .route("/lang/{code}", get(choose_language))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(page_headers))
+        .layer(CompressionLayer::new())
+}
+
+async fn page_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    // The language comes from these: a shared cache must keep a copy per value.
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Language, Cookie"),
+    );
+    response
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang::negotiate(&parts.headers))
+    }
+}
+
+/// What every page shows around its content: the site, the language, and how the page is
+/// found (title, description, canonical address).
+pub struct Chrome {
+    pub lang: Lang,
+    pub t: &'static Messages,
+    pub site_name: String,
+    pub title: String,
+    pub description: String,
+    /// `PUBLIC_URL` and the page's path: the one address search engines should index.
+    pub canonical: String,
+    pub public_url: String,
+    /// Drafts, unlisted stories and error pages are not for search engines.
+    pub noindex: bool,
+    pub style_url: &'static str,
+    pub icon_url: &'static str,
+    /// The path, with its query, that the language switch comes back to.
+    pub here: String,
+}
+
+impl Chrome {
+    pub fn new(state: &AppState, lang: Lang, path: &str, title: String) -> Self {
+        Chrome {
+            lang,
+            t: lang.messages(),
+            site_name: state.site_name.to_string(),
+            title,
+            description: state.site_description.to_string(),
+            canonical: format!("{}{path}", state.public_url),
+            public_url: state.public_url.to_string(),
+            noindex: false,
+            style_url: &assets::STYLE.url,
+            icon_url: &assets::ICON.url,
+            here: path.to_string(),
+        }
+    }
+
+    /// The other languages, each with the link that switches to it.
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, String)> {
+        Lang::ALL
+            .into_iter()
+            .filter(|lang| *lang != self.lang)
+            .map(|lang| {
+                let name = match lang {
+                    Lang::En => "English",
+                    Lang::Ko => "한국어",
+                };
+                let next: String =
+                    url::form_urlencoded::byte_serialize(self.here.as_bytes()).collect();
+                (
+                    lang.code(),
+                    name,
+                    format!("/lang/{}?next={next}", lang.code()),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A page's HTML, or the error page for what went wrong, in the reader's language.
+fn respond(state: &AppState, lang: Lang, page: Result<impl Template, ApiError>) -> Response {
+    match page.map(|page| page.render()) {
+        Ok(Ok(html)) => html_response(StatusCode::OK, html),
+        Ok(Err(e)) => error_page(state, lang, ApiError::internal(e.into())),
+        Err(e) => error_page(state, lang, e),
+    }
+}
+
+fn html_response(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        html,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    heading: &'static str,
+    text: &'static str,
+}
+
+/// The API's answer for `error` (its status, `Retry-After`, its log line and the marks the
+/// middleware reads), with a page in place of the JSON envelope.
+fn error_page(state: &AppState, lang: Lang, error: ApiError) -> Response {
+    let mut response = error.into_response();
+    let status = response.status();
+    let t = lang.messages();
+    let (heading, text) = match status {
+        StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
+        StatusCode::SERVICE_UNAVAILABLE => (t.unavailable_title, t.unavailable_text),
+        _ => (t.error_title, t.error_text),
+    };
+    let mut chrome = Chrome::new(state, lang, "/", heading.to_string());
+    chrome.noindex = true;
+    let page = ErrorPage {
+        chrome,
+        heading,
+        text,
+    };
+    let html = page.render().unwrap_or_else(|_| heading.to_string());
+    *response.body_mut() = Body::from(html);
+    let headers = response.headers_mut();
+    headers.remove(header::CONTENT_LENGTH);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// Unknown addresses outside the API: a page saying so.
+async fn not_found(State(state): State<AppState>, lang: Lang) -> Response {
+    error_page(&state, lang, ApiError::not_found("page"))
+}
+
+#[derive(Deserialize)]
+struct ComeBack {
+    next: Option<String>,
+}
+
+/// `GET /lang/{code}?next=/path`: keeps the reader's choice of language for a year and goes
+/// back to the page it was made on (only ever a path on this site).
+async fn choose_language(Path(code): Path<String>, Query(next): Query<ComeBack>) -> Response {
+    let back = local_path(next.next.as_deref());
+    let Some(lang) = Lang::parse(&code) else {
+        return Redirect::to(back).into_response();
+    };
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        i18n::LANG_COOKIE,
+        lang.code()
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to(back)).into_response()
+}
+
+/// `raw` when it is a path on this site; `/` for anything that could lead elsewhere
+/// (`//host`, `/\host`, `https://host`).
+pub fn local_path(raw: Option<&str>) -> &str {
+    match raw {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.contains(['\r', '\n']) =>
+        {
+            path
+        }
+        _ => "/",
+    }
+}
