@@ -14,21 +14,18 @@ const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 /// The site the documents describe: every link is absolute, built from `PUBLIC_URL`.
 pub struct Site {
     base: url::Url,
-    /// `PUBLIC_URL` without its scheme (`blog.example.com`): the feeds' title.
+    /// `SITE_NAME`: the feeds' title.
     pub name: String,
     /// The host alone, the authority of entry ids (`tag:` URIs, RFC 4151).
     host: String,
 }
 
 impl Site {
-    /// `public_url` is an absolute http(s) URL (checked when settings load).
-    pub fn new(public_url: &str) -> Result<Self, url::ParseError> {
+    /// `public_url` is an absolute http(s) URL (checked when settings load); `name` is
+    /// `SITE_NAME`.
+    pub fn new(public_url: &str, name: &str) -> Result<Self, url::ParseError> {
         let base = url::Url::parse(public_url)?;
-        let name = public_url
-            .split_once("://")
-            .map_or(public_url, |(_, rest)| rest)
-            .trim_end_matches('/')
-            .to_string();
+        let name = name.to_string();
         let host = base.host_str().unwrap_or_default().to_string();
         Ok(Self { base, name, host })
     }
@@ -316,18 +313,18 @@ mod tests {
 
     #[test]
     fn links_are_absolute_and_percent_encoded() {
-        let site = Site::new("https://blog.example.com").unwrap();
+        let site = Site::new("https://blog.example.com", "Blog").unwrap();
         assert_eq!(site.home(), "https://blog.example.com/");
         assert_eq!(
             site.article("안녕 a/b?"),
             "https://blog.example.com/article/%EC%95%88%EB%85%95%20a%2Fb%3F"
         );
-        let under = Site::new("https://example.com/blog").unwrap();
+        let under = Site::new("https://example.com/blog", "Blog").unwrap();
         assert_eq!(
             under.profile("jake"),
             "https://example.com/blog/profile/jake"
         );
-        assert_eq!(under.name, "example.com/blog");
+        assert_eq!(under.name, "Blog");
     }
 
     #[test]

@@ -129,6 +129,7 @@ impl Validators {
         let mut hasher = DefaultHasher::new();
         env!("CARGO_PKG_VERSION").hash(&mut hasher);
         state.public_url.hash(&mut hasher);
+        state.site_name.hash(&mut hasher);
         Self {
             hasher,
             etag: String::new(),
@@ -177,7 +178,7 @@ impl Validators {
 }
 
 fn site(state: &AppState) -> ApiResult<Site> {
-    Site::new(&state.public_url).map_err(|e| ApiError::internal(e.into()))
+    Site::new(&state.public_url, &state.site_name).map_err(|e| ApiError::internal(e.into()))
 }
 
 fn feed_limit(params: FeedParams) -> ApiResult<i64> {

@@ -28,7 +28,7 @@ const PUBLIC_URL: &str = "https://blog.example.com";
 
 async fn app(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
     let url = fresh_database(engine).await;
-    let mut vars = vec![("PUBLIC_URL", PUBLIC_URL)];
+    let mut vars = vec![("PUBLIC_URL", PUBLIC_URL), ("SITE_NAME", "Quill Daily")];
     vars.extend_from_slice(extra);
     let app = spawn_with(settings(&url, &vars)).await;
     app.wait_ready().await;
@@ -149,7 +149,7 @@ async fn site_feeds_show_the_newest_published_articles_with_their_html(engine: E
         let feed = feed(&app, path, content_type).await;
         assert_eq!(
             feed.title.as_ref().unwrap().content,
-            "blog.example.com",
+            "Quill Daily",
             "{path}"
         );
         assert!(
@@ -262,7 +262,7 @@ async fn author_and_tag_feeds_hold_only_their_articles(engine: Engine) {
 
     let jakes = atom(&app, "/feeds/authors/jake.atom").await;
     assert_eq!(titles(&jakes), ["Jake on Rust"]);
-    assert_eq!(jakes.title.unwrap().content, "jake on blog.example.com");
+    assert_eq!(jakes.title.unwrap().content, "jake on Quill Daily");
     assert!(jakes.links.iter().any(|l| l.href == profile_url("jake")));
     assert_eq!(
         titles(&atom(&app, "/feeds/authors/ann.atom").await),
