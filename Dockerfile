@@ -40,12 +40,15 @@ RUN mkdir -p src \
            target/release/deps/quill-* target/release/deps/libquill-* \
            target/release/.fingerprint/quill-* target/release/build/quill-*
 
-# 2) The crate itself. Migrations are embedded at compile time (sqlx::migrate!), so they are part
-#    of the build input. Sources are touched so that their mtimes are newer than anything in
-#    target/, whatever mtimes COPY preserved.
+# 2) The crate itself. Migrations (sqlx::migrate!), page templates (askama) and the pages' static
+#    files (include_bytes!) are embedded at compile time, so they are part of the build input.
+#    Sources are touched so that their mtimes are newer than anything in target/, whatever mtimes
+#    COPY preserved.
 COPY src ./src
 COPY migrations ./migrations
-RUN find src migrations -type f -exec touch {} + \
+COPY templates ./templates
+COPY static ./static
+RUN find src migrations templates static -type f -exec touch {} + \
  && cargo build --release --locked \
  && test -x target/release/quill
 
