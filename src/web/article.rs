@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::json;
 
-use super::views::{ThreadStep, tag_names, thread};
+use super::views::{ThreadStep, script_safe, tag_names, thread};
 use super::{Chrome, Lang, respond};
 use crate::domain::views::{Article, ArticleStatus};
 use crate::http::AppState;
@@ -105,15 +105,6 @@ fn absolute(public_url: &str, src: &str) -> String {
     } else {
         src.to_string()
     }
-}
-
-/// JSON that cannot end the `<script>` element holding it or open a comment there.
-fn script_safe(value: &serde_json::Value) -> String {
-    value
-        .to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ mod article;
 mod assets;
 mod home;
 mod i18n;
+mod profile;
+mod tag;
 mod views;
 
 use askama::Template;
@@ -37,6 +39,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::show))
         .route("/article/{slug}", get(article::show))
+        .route("/profile/{username}", get(profile::show))
+        .route("/tag/{tag}", get(tag::show))
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/lang/{code}", get(choose_language))

@@ -102,3 +102,12 @@ pub fn thread(comments: Vec<Comment>, lang: Lang) -> Vec<ThreadStep> {
     }
     steps
 }
+
+/// JSON that cannot end the `<script>` element holding it or open a comment there.
+pub fn script_safe(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}

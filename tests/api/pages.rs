@@ -15,6 +15,8 @@ engine_tests!(
     the_interface_speaks_the_readers_language,
     assets_carry_a_fingerprint_and_are_kept_for_a_year,
     pages_are_compressed_and_locked_down,
+    a_profile_page_shows_their_stories_and_favorites,
+    a_tag_page_lists_its_published_stories,
 );
 
 /// GETs `path` as a browser would, sending `headers`, without following redirects.
@@ -307,4 +309,71 @@ async fn pages_are_compressed_and_locked_down(engine: Engine) {
         "default-src 'none'; frame-ancestors 'none'"
     );
     assert!(response.headers().get("content-encoding").is_none());
+}
+
+async fn a_profile_page_shows_their_stories_and_favorites(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let writer = app.register("writer").await;
+    let reader = app.register("reader").await;
+    app.put(
+        "/api/user",
+        Some(&writer),
+        json!({"user": {"bio": "Writes <about> dragons"}}),
+    )
+    .await;
+    let mine = app.create_article(&writer, "Mine to tell", &[]).await;
+    let theirs = app.create_article(&reader, "Theirs to tell", &[]).await;
+    app.create_article_with(&writer, json!({"title": "Hidden draft", "status": "draft"}))
+        .await;
+    app.post(
+        &format!("/api/articles/{theirs}/favorite"),
+        Some(&writer),
+        json!({}),
+    )
+    .await;
+
+    let (status, _, html) = page(&app, "/profile/writer", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1 id=\"name\">writer</h1>"), "{html}");
+    assert!(
+        html.contains("Writes &#60;about&#62; dragons")
+            || html.contains("Writes &lt;about&gt; dragons")
+    );
+    assert!(html.contains(&format!("href=\"/article/{mine}\"")));
+    assert!(!html.contains(&format!("href=\"/article/{theirs}\"")));
+    assert!(!html.contains("Hidden draft"));
+    assert!(html.contains("\"@type\":\"Person\""));
+
+    let (status, _, html) = page(&app, "/profile/writer?tab=favorites", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("href=\"/article/{theirs}\"")),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("href=\"/article/{mine}\"")));
+
+    let (status, _, _) = page(&app, "/profile/nobody", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn a_tag_page_lists_its_published_stories(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("writer").await;
+    let tagged = app
+        .create_article(&token, "About gardens", &["garden"])
+        .await;
+    let other = app.create_article(&token, "About code", &["rust"]).await;
+    app.create_article_with(
+        &token,
+        json!({"title": "Draft", "status": "draft", "tagList": ["secret"]}),
+    )
+    .await;
+    let (status, _, html) = page(&app, "/tag/garden", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1 id=\"tag\">#garden</h1>"), "{html}");
+    assert!(html.contains(&format!("href=\"/article/{tagged}\"")));
+    assert!(!html.contains(&format!("href=\"/article/{other}\"")));
+    // A tag only drafts use is not revealed.
+    let (status, _, _) = page(&app, "/tag/secret", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

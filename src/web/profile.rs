@@ -1,0 +1,112 @@
+//! `/profile/{username}`: who they are, and their stories or the stories they favorited.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::views::{Story, script_safe};
+use super::{Chrome, Lang, respond};
+use crate::domain::views::Profile;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::paging::{ARTICLES, PageParams, cursor};
+use crate::storage::lists::{ArticleFilter, ArticleList};
+
+#[derive(Deserialize)]
+pub struct Tab {
+    tab: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    chrome: Chrome,
+    profile: Profile,
+    /// Whether the favorites tab is open rather than their own stories.
+    favorites: bool,
+    stories: Vec<Story>,
+    older: Option<String>,
+    /// `Person` structured data, made safe to sit in a `<script>` element.
+    json_ld: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(username): Path<String>,
+    Query(tab): Query<Tab>,
+    Query(paging): Query<PageParams>,
+) -> Response {
+    let favorites = tab.tab.as_deref() == Some("favorites");
+    respond(
+        &state,
+        lang,
+        page(&state, lang, &username, favorites, paging).await,
+    )
+}
+
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    username: &str,
+    favorites: bool,
+    paging: PageParams,
+) -> Result<ProfilePage, ApiError> {
+    let profile = state
+        .db
+        .profile(username, None)
+        .await?
+        .ok_or_else(|| ApiError::not_found("profile"))?
+        .profile;
+    let filter = if favorites {
+        ArticleFilter {
+            favorited_by: Some(profile.username.clone()),
+            ..ArticleFilter::default()
+        }
+    } else {
+        ArticleFilter {
+            author: Some(profile.username.clone()),
+            ..ArticleFilter::default()
+        }
+    };
+    let found = state
+        .db
+        .list_articles(
+            &ArticleList::Published(filter),
+            None,
+            paging.page(ARTICLES)?,
+        )
+        .await?;
+    let path = format!("/profile/{}", profile.username);
+    let tab = if favorites { "?tab=favorites&" } else { "?" };
+    let mut chrome = Chrome::new(state, lang, &path, profile.username.clone());
+    if let Some(bio) = profile.bio.as_ref().filter(|bio| !bio.trim().is_empty()) {
+        chrome.description = bio.clone();
+    }
+    let json_ld = script_safe(&json!({
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": profile.username,
+        "description": profile.bio,
+        "image": profile.image,
+        "url": chrome.canonical,
+    }));
+    Ok(ProfilePage {
+        chrome,
+        favorites,
+        stories: found
+            .articles
+            .into_iter()
+            .map(|a| Story::new(a, lang))
+            .collect(),
+        older: found
+            .next
+            .as_ref()
+            .and_then(cursor)
+            .map(|c| format!("{path}{tab}cursor={c}")),
+        json_ld,
+        profile,
+    })
+}

@@ -1,0 +1,74 @@
+//! `/tag/{tag}`: the stories with a tag, newest first.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+
+use super::views::Story;
+use super::{Chrome, Lang, respond};
+use crate::domain::views::Tag;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::paging::{ARTICLES, PageParams, cursor};
+use crate::storage::lists::{ArticleFilter, ArticleList};
+
+#[derive(Template)]
+#[template(path = "tag.html")]
+struct TagPage {
+    chrome: Chrome,
+    tag: Tag,
+    stories: Vec<Story>,
+    older: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(name): Path<String>,
+    Query(paging): Query<PageParams>,
+) -> Response {
+    respond(&state, lang, page(&state, lang, &name, paging).await)
+}
+
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    name: &str,
+    paging: PageParams,
+) -> Result<TagPage, ApiError> {
+    // No viewer: a tag that only drafts use is not there.
+    let tag = state
+        .db
+        .tag(name, 0)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tag"))?;
+    let filter = ArticleFilter {
+        tag: Some(tag.name.clone()),
+        ..ArticleFilter::default()
+    };
+    let found = state
+        .db
+        .list_articles(
+            &ArticleList::Published(filter),
+            None,
+            paging.page(ARTICLES)?,
+        )
+        .await?;
+    let path = format!("/tag/{}", tag.name);
+    let mut chrome = Chrome::new(state, lang, &path, format!("#{}", tag.name));
+    chrome.description = format!("{} · {}", tag.name, chrome.t.tagged_stories);
+    Ok(TagPage {
+        chrome,
+        stories: found
+            .articles
+            .into_iter()
+            .map(|a| Story::new(a, lang))
+            .collect(),
+        older: found
+            .next
+            .as_ref()
+            .and_then(cursor)
+            .map(|c| format!("{path}?cursor={c}")),
+        tag,
+    })
+}
