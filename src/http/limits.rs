@@ -138,15 +138,49 @@ pub async fn password_check<T>(
     client: ClientAddress,
     check: impl Future<Output = Result<Option<T>, ApiError>>,
 ) -> Result<Option<T>, ApiError> {
-    let attempt = SignInAttempt::begin(state, email, client).await?;
+    let mut pending = Pending {
+        state: state.clone(),
+        attempt: SignInAttempt::begin(state, email, client).await?,
+    };
     let checked = check.await;
-    if let Some(attempt) = attempt
-        && !matches!(checked, Ok(None))
-    {
+    if matches!(checked, Ok(None)) {
+        // A wrong password: the failure stays counted.
+        pending.attempt = None;
+    } else if let Some(attempt) = pending.attempt.take() {
         attempt.not_failed(state).await?;
     }
     checked
 }
+
+/// An attempt whose check has not ended: when the request is dropped meanwhile (its client
+/// went away), the attempt is no failure, and its count is taken back on a task of its own.
+/// Left counted, every sign-in a client abandons would count against the account and the
+/// address, until the owner was locked out.
+struct Pending {
+    state: AppState,
+    attempt: Option<SignInAttempt>,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let (Some(attempt), Ok(runtime)) =
+            (self.attempt.take(), tokio::runtime::Handle::try_current())
+        {
+            let state = self.state.clone();
+            runtime.spawn(async move {
+                if let Err(e) = attempt.not_failed(&state).await {
+                    tracing::warn!(error = ?e, "an abandoned sign-in's count was not taken back");
+                }
+            });
+        }
+    }
+}
+
+/// How long an attempt refused at the limit waits, in all, for attempts still in flight to
+/// end: those that prove right are taken back, so a client signing in to one account many times
+/// at once is not refused for its own attempts, while a guesser's stay counted and it is
+/// refused all the same.
+const IN_FLIGHT_WAITS_MS: [u64; 6] = [20, 40, 80, 160, 320, 380];
 
 /// A sign-in attempt, counted as a failure until its password proves right.
 struct SignInAttempt {
@@ -177,11 +211,21 @@ impl SignInAttempt {
             window,
         };
         let wait = |limit, hits| refused(limit, hits, window, elapsed).unwrap_or(1);
-        match state
+        let mut outcome = state
             .db
             .sign_in_attempt(&attempt.names(limits), window, now)
-            .await?
-        {
+            .await?;
+        for pause in IN_FLIGHT_WAITS_MS {
+            if outcome == Outcome::Counted {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            outcome = state
+                .db
+                .sign_in_attempt(&attempt.names(limits), window, now)
+                .await?;
+        }
+        match outcome {
             Outcome::Counted => Ok(Some(attempt)),
             Outcome::AccountLimited(hits) => Err(ApiError::rate_limited(
                 "login",

@@ -145,23 +145,26 @@ impl Db {
     }
 
     /// Takes back the failure [`Db::sign_in_attempt`] counted: the password was right. An
-    /// attempt whose window has ended since stays counted in the previous window's share.
+    /// attempt whose window has ended since stays counted in the previous window's share. The
+    /// rows are updated in the order attempts lock them (pair, address, account), so a refund
+    /// and an attempt cannot deadlock.
     pub async fn sign_in_succeeded(
         &self,
         buckets: &SignInBuckets<'_>,
         window: Window,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE rate_limits SET hits = hits - 1 \
-             WHERE bucket IN ($1, $2, $3) AND window_start = $4 AND hits > 0",
-        )
-        .bind(buckets.pair)
-        .bind(buckets.address)
-        .bind(buckets.account)
-        .bind(window.start)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+        let mut tx = self.begin_write().await?;
+        for bucket in [buckets.pair, buckets.address, buckets.account] {
+            sqlx::query(
+                "UPDATE rate_limits SET hits = hits - 1 \
+                 WHERE bucket = $1 AND window_start = $2 AND hits > 0",
+            )
+            .bind(bucket)
+            .bind(window.start)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
     }
 
     /// One bucket's counts as of `window`.

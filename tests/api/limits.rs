@@ -10,6 +10,7 @@ use crate::helpers::{Engine, TestApp, fresh_database, settings, spawn_with};
 
 engine_tests!(
     parallel_guesses_get_exactly_the_limit_and_cannot_lock_the_owner_out,
+    sign_ins_abandoned_or_made_at_once_by_the_owner_are_no_failures,
     failed_sign_ins_are_limited_per_account,
     failed_sign_ins_are_limited_per_address,
     forwarded_for_counts_only_from_a_trusted_proxy,
@@ -266,4 +267,45 @@ async fn parallel_guesses_get_exactly_the_limit_and_cannot_lock_the_owner_out(en
         900,
     )
     .await;
+}
+
+/// A sign-in is counted while its password is checked: one whose client hangs up meanwhile is
+/// taken back, and the owner's own sign-ins made at once, past the limit's number, wait for each
+/// other instead of being refused.
+async fn sign_ins_abandoned_or_made_at_once_by_the_owner_are_no_failures(engine: Engine) {
+    use tokio::io::AsyncWriteExt;
+    let url = fresh_database(engine).await;
+    let app = app_with(&url, &[("LOGIN_FAILURES_PER_ACCOUNT", "3")]).await;
+    app.register("owner").await;
+    let body =
+        json!({"user": {"email": "owner@example.com", "password": "password123"}}).to_string();
+    let address = app.base.trim_start_matches("http://").to_string();
+    for _ in 0..2 {
+        let hang_ups = (0..8).map(|_| {
+            let (address, body) = (address.clone(), body.clone());
+            async move {
+                let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+                let request = format!(
+                    "POST /api/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                socket.write_all(request.as_bytes()).await.unwrap();
+                // Gone before the password is checked.
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        });
+        futures_util::future::join_all(hang_ups).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let at_once = (0..8).map(|_| sign_in(&app, "owner@example.com", "password123", None));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(at_once)
+        .await
+        .iter()
+        .map(|res| res.status())
+        .collect();
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
 }
