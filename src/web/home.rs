@@ -4,12 +4,12 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 
-use super::views::Story;
+use super::views::{Story, StoryPage};
 use super::{Chrome, Lang, respond};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::paging::{ARTICLES, PageParams, cursor};
-use crate::storage::lists::{ArticleFilter, ArticleList};
+use crate::http::paging::PageParams;
+use crate::storage::lists::ArticleFilter;
 
 const POPULAR_TAGS: i64 = 20;
 
@@ -32,25 +32,11 @@ pub async fn show(
 }
 
 async fn page(state: &AppState, lang: Lang, paging: PageParams) -> Result<HomePage, ApiError> {
-    let list = ArticleList::Published(ArticleFilter::default());
-    let found = state
-        .db
-        .list_articles(&list, None, paging.page(ARTICLES)?)
-        .await?;
-    let tags = state.db.popular_tags(POPULAR_TAGS).await?;
-    let chrome = Chrome::new(state, lang, "/", state.site_name.to_string());
+    let list = StoryPage::load(state, lang, ArticleFilter::default(), paging, "/?").await?;
     Ok(HomePage {
-        chrome,
-        stories: found
-            .articles
-            .into_iter()
-            .map(|a| Story::new(a, lang))
-            .collect(),
-        tags,
-        older: found
-            .next
-            .as_ref()
-            .and_then(cursor)
-            .map(|c| format!("/?cursor={c}")),
+        chrome: Chrome::new(state, lang, "/", state.site_name.to_string()),
+        stories: list.stories,
+        tags: state.db.popular_tags(POPULAR_TAGS).await?,
+        older: list.older,
     })
 }

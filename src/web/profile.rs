@@ -6,13 +6,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::views::{Story, script_safe};
+use super::views::{Story, StoryPage, script_safe};
 use super::{Chrome, Lang, respond};
 use crate::domain::views::Profile;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::paging::{ARTICLES, PageParams, cursor};
-use crate::storage::lists::{ArticleFilter, ArticleList};
+use crate::http::paging::PageParams;
+use crate::storage::lists::ArticleFilter;
 
 #[derive(Deserialize)]
 pub struct Tab {
@@ -71,16 +71,9 @@ async fn page(
             ..ArticleFilter::default()
         }
     };
-    let found = state
-        .db
-        .list_articles(
-            &ArticleList::Published(filter),
-            None,
-            paging.page(ARTICLES)?,
-        )
-        .await?;
     let path = format!("/profile/{}", profile.username);
     let tab = if favorites { "?tab=favorites&" } else { "?" };
+    let list = StoryPage::load(state, lang, filter, paging, &format!("{path}{tab}")).await?;
     let mut chrome = Chrome::new(state, lang, &path, profile.username.clone());
     if let Some(bio) = profile.bio.as_ref().filter(|bio| !bio.trim().is_empty()) {
         chrome.description = bio.clone();
@@ -96,16 +89,8 @@ async fn page(
     Ok(ProfilePage {
         chrome,
         favorites,
-        stories: found
-            .articles
-            .into_iter()
-            .map(|a| Story::new(a, lang))
-            .collect(),
-        older: found
-            .next
-            .as_ref()
-            .and_then(cursor)
-            .map(|c| format!("{path}{tab}cursor={c}")),
+        stories: list.stories,
+        older: list.older,
         json_ld,
         profile,
     })

@@ -4,13 +4,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 
-use super::views::Story;
+use super::views::{Story, StoryPage};
 use super::{Chrome, Lang, respond};
 use crate::domain::views::Tag;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::paging::{ARTICLES, PageParams, cursor};
-use crate::storage::lists::{ArticleFilter, ArticleList};
+use crate::http::paging::PageParams;
+use crate::storage::lists::ArticleFilter;
 
 #[derive(Template)]
 #[template(path = "tag.html")]
@@ -46,29 +46,14 @@ async fn page(
         tag: Some(tag.name.clone()),
         ..ArticleFilter::default()
     };
-    let found = state
-        .db
-        .list_articles(
-            &ArticleList::Published(filter),
-            None,
-            paging.page(ARTICLES)?,
-        )
-        .await?;
     let path = format!("/tag/{}", tag.name);
+    let list = StoryPage::load(state, lang, filter, paging, &format!("{path}?")).await?;
     let mut chrome = Chrome::new(state, lang, &path, format!("#{}", tag.name));
     chrome.description = format!("{} · {}", tag.name, chrome.t.tagged_stories);
     Ok(TagPage {
         chrome,
-        stories: found
-            .articles
-            .into_iter()
-            .map(|a| Story::new(a, lang))
-            .collect(),
-        older: found
-            .next
-            .as_ref()
-            .and_then(cursor)
-            .map(|c| format!("{path}?cursor={c}")),
+        stories: list.stories,
+        older: list.older,
         tag,
     })
 }

@@ -2,6 +2,49 @@
 
 use super::Lang;
 use crate::domain::views::{Article, Comment};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::paging::{ARTICLES, PageParams, cursor};
+use crate::storage::lists::{ArticleFilter, ArticleList};
+
+/// A page of published stories and the link to the next one.
+pub struct StoryPage {
+    pub stories: Vec<Story>,
+    pub older: Option<String>,
+}
+
+impl StoryPage {
+    /// The page of `filter`'s stories that `paging` names; the next page's link is `here` with
+    /// its query so far (`/?`, `/profile/ada?tab=favorites&`) and the cursor added.
+    pub async fn load(
+        state: &AppState,
+        lang: Lang,
+        filter: ArticleFilter,
+        paging: PageParams,
+        here: &str,
+    ) -> Result<Self, ApiError> {
+        let found = state
+            .db
+            .list_articles(
+                &ArticleList::Published(filter),
+                None,
+                paging.page(ARTICLES)?,
+            )
+            .await?;
+        Ok(StoryPage {
+            older: found
+                .next
+                .as_ref()
+                .and_then(cursor)
+                .map(|c| format!("{here}cursor={c}")),
+            stories: found
+                .articles
+                .into_iter()
+                .map(|a| Story::new(a, lang))
+                .collect(),
+        })
+    }
+}
 
 /// A story as a list shows it.
 pub struct Story {
