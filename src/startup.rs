@@ -60,7 +60,7 @@ impl Application {
         let router = http::app(
             state.clone(),
             settings,
-            web::router().with_state(state.clone()),
+            web::router(state.clone()).with_state(state.clone()),
         );
         Ok(Self {
             listener,

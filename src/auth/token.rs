@@ -1,5 +1,6 @@
 use std::path::Path;
 
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -26,12 +27,16 @@ pub enum TokenError {
     Invalid,
 }
 
-/// HS256 signing and verification keys, made once from the secret.
+type FormMac = Hmac<sha2::Sha256>;
+
+/// HS256 signing and verification keys, made once from the secret, and the key of the tokens
+/// that tie a page's forms to the browser it was shown to.
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    forms: FormMac,
 }
 
 impl TokenKeys {
@@ -40,11 +45,41 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
+        // A key of its own, so that no form token is ever a valid signature of anything else.
+        let forms_key = FormMac::new_from_slice(bytes)
+            .expect("HMAC takes keys of any length")
+            .chain_update(b"quill form tokens")
+            .finalize()
+            .into_bytes();
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
             validation,
+            forms: FormMac::new_from_slice(&forms_key).expect("HMAC takes keys of any length"),
         }
+    }
+
+    /// The token a form shown to the holder of `binding` (a session id, or the anonymous
+    /// visitor's cookie) must send back: a cross-site page can neither read nor compute it.
+    pub fn form_token(&self, binding: &str) -> String {
+        hex::encode(
+            self.forms
+                .clone()
+                .chain_update(binding.as_bytes())
+                .finalize()
+                .into_bytes(),
+        )
+    }
+
+    /// Whether `token` is the form token of `binding`, compared in constant time.
+    pub fn form_token_holds(&self, binding: &str, token: &str) -> bool {
+        hex::decode(token).is_ok_and(|bytes| {
+            self.forms
+                .clone()
+                .chain_update(binding.as_bytes())
+                .verify_slice(&bytes)
+                .is_ok()
+        })
     }
 
     /// A token of `session` (expiring with it) for the user at token epoch `epoch`.
@@ -195,6 +230,18 @@ mod tests {
             k.verify(&k.issue(1, &session(-60), 0)).unwrap_err(),
             TokenError::Expired
         );
+    }
+
+    #[test]
+    fn form_tokens_hold_for_their_binding_and_secret_only() {
+        let k = keys("a-test-secret-that-is-long-enough-000");
+        let token = k.form_token("session-1");
+        assert!(k.form_token_holds("session-1", &token));
+        assert!(!k.form_token_holds("session-2", &token));
+        assert!(!k.form_token_holds("session-1", &token[1..]));
+        assert!(!k.form_token_holds("session-1", "not hex"));
+        let other = keys("another-secret-that-is-long-enough-11");
+        assert!(!other.form_token_holds("session-1", &token));
     }
 
     #[cfg(unix)]

@@ -21,7 +21,6 @@ use quick_cache::sync::Cache;
 use super::AppState;
 use super::error::ApiError;
 use super::extract::AuthUser;
-use super::middleware::guarded;
 use crate::settings::ReadCacheSettings;
 use crate::storage::changes::{self, Changes};
 
@@ -86,8 +85,8 @@ fn cacheable(path: &str) -> bool {
         || path.starts_with("/api/profiles/")
 }
 
-/// Serves cacheable reads from the cache and keeps their answers; after any other request to
-/// the API in which storage changed what readers see, whatever its answer (a favorite written,
+/// Serves cacheable reads from the cache and keeps their answers; after any other request (to
+/// the API or from a page's form) in which storage changed what readers see, whatever its answer (a favorite written,
 /// then answered 404 because a suspension hid the article meanwhile), records the change (see
 /// [`Changes::wrote`]).
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -95,7 +94,8 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     if request.method() == Method::GET && cacheable(path) {
         return read(&state, request, next).await;
     }
-    if request.method().is_safe() || !guarded(path) {
+    // Pages change what readers see too: every write is watched, whatever its address.
+    if request.method().is_safe() {
         return next.run(request).await;
     }
     let (response, changed) = changes::recording(next.run(request)).await;

@@ -50,6 +50,19 @@ impl ApiError {
         }
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Each field's messages as one line each (`"email has already been taken"`), for an
+    /// interface that shows them beside a form rather than as JSON.
+    pub fn lines(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field} {m}")))
+            .collect()
+    }
+
     pub fn validation(errors: FieldErrors) -> Self {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,

@@ -151,40 +151,49 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     if !guarded(request.uri().path()) {
         return next.run(request).await;
     }
+    run_guarded(&state, request, next)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Runs a request that reads the database under [`guard`]'s rules, or says why it may not run
+/// or did not finish; the pages answer that with a page of their own.
+pub async fn run_guarded(
+    state: &AppState,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     // No slug, username or tag holds NUL (no text field accepts it), and PostgreSQL fails on
     // any comparison with one: a path naming one is malformed, whatever the route.
     if request.uri().path().contains("%00") {
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "path",
             "can't contain NUL characters",
-        )
-        .into_response();
+        ));
     }
     if !state.health.is_migrated() {
-        return ApiError::unavailable(
+        return Err(ApiError::unavailable(
             "is not ready yet (starting up or unreachable); try again shortly",
-        )
-        .into_response();
+        ));
     }
     if state.health.is_database_away() {
-        return ApiError::database_away().into_response();
+        return Err(ApiError::database_away());
     }
     match tokio::time::timeout(state.request_timeout, next.run(request)).await {
         Ok(response) => {
             if response.extensions().get::<DatabaseAway>().is_some() {
                 state.health.suspect_database();
             }
-            response
+            Ok(response)
         }
         Err(_) => {
             state.health.suspect_database();
-            ApiError::new(
+            Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "request",
                 "timed out; try again shortly",
-            )
-            .into_response()
+            ))
         }
     }
 }

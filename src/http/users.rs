@@ -123,12 +123,29 @@ async fn register(
     Json(body): Json<RegisterBody>,
 ) -> ApiResult<(StatusCode, axum::Json<UserBody>)> {
     let input = body.user;
+    let (account, session) =
+        sign_up(&state, client, input.username, input.email, input.password).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(user_body(&state, account, &session)),
+    ))
+}
+
+/// Registration as every interface does it: the fields checked, the address's sign-up limit
+/// counted, the account made and signed in.
+pub async fn sign_up(
+    state: &AppState,
+    client: ClientAddress,
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+) -> ApiResult<(Account, SessionRef)> {
     let mut v = Validator::new();
-    let username = v.field("username", Username::parse(input.username));
-    let email = v.field("email", Email::parse(input.email));
-    let password = v.field("password", Password::parse(input.password));
+    let username = v.field("username", Username::parse(username));
+    let email = v.field("email", Email::parse(email));
+    let password = v.field("password", Password::parse(password));
     let (username, email, password) = v.finish(|| Some((username?, email?, password?)))?;
-    limits::count_signup(&state, client).await?;
+    limits::count_signup(state, client).await?;
     let hash = state.hasher.hash(password.secret()).await?;
     let account = state
         .db
@@ -139,10 +156,7 @@ async fn register(
         .db
         .start_session(account.id, state.session_lifetime)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(user_body(&state, account, &session)),
-    ))
+    Ok((account, session))
 }
 
 /// Sign in with email and password.
@@ -159,15 +173,27 @@ async fn login(
     client: ClientAddress,
     Json(body): Json<LoginBody>,
 ) -> ApiResult<axum::Json<UserBody>> {
+    let (account, session) = sign_in(&state, client, body.user.email, body.user.password).await?;
+    Ok(axum::Json(user_body(&state, account, &session)))
+}
+
+/// Signing in as every interface does it, under the sign-in limits: a new session for the
+/// account whose password this is, unless it is suspended.
+pub async fn sign_in(
+    state: &AppState,
+    client: ClientAddress,
+    email: Option<String>,
+    password: Option<String>,
+) -> ApiResult<(Account, SessionRef)> {
     let mut v = Validator::new();
-    let email = v.field("email", required_text(body.user.email));
-    let password = v.field("password", login_password(body.user.password));
+    let email = v.field("email", required_text(email));
+    let password = v.field("password", login_password(password));
     let (email, password) = v.finish(|| Some((email?, password?)))?;
     let account = limits::password_check(
-        &state,
+        state,
         &email,
         client,
-        verified_account(&state, &email, &password),
+        verified_account(state, &email, &password),
     )
     .await?
     .ok_or_else(|| ApiError::unauthorized("credentials", "invalid"))?;
@@ -182,7 +208,7 @@ async fn login(
         .db
         .start_session(account.id, state.session_lifetime)
         .await?;
-    Ok(axum::Json(user_body(&state, account, &session)))
+    Ok((account, session))
 }
 
 /// The account of `email` if `password` is its password; an unknown email costs a hash too.

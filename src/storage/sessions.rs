@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::Db;
 use crate::auth::SessionRef;
@@ -22,6 +23,23 @@ pub struct SessionUser {
     pub epoch: i64,
     pub admin: bool,
     pub suspended: bool,
+}
+
+/// A live session found by its id alone, as a page's cookie names it.
+pub struct LiveSession {
+    pub user_id: i64,
+    pub username: String,
+    pub expires_at: i64,
+    pub user: SessionUser,
+}
+
+/// The user's side of a row holding `token_epoch`, `role` and `suspended_at`.
+fn session_user(row: &AnyRow) -> Result<SessionUser, sqlx::Error> {
+    Ok(SessionUser {
+        epoch: row.try_get("token_epoch")?,
+        admin: row.try_get::<String, _>("role")? == "admin",
+        suspended: row.try_get::<Option<String>, _>("suspended_at")?.is_some(),
+    })
 }
 
 fn now() -> i64 {
@@ -82,11 +100,27 @@ impl Db {
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
+        row.as_ref().map(session_user).transpose()
+    }
+
+    /// The live session `session_id` and its user: the one query that authenticates a page.
+    pub async fn live_session(&self, session_id: &str) -> Result<Option<LiveSession>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT sessions.user_id, sessions.expires_at, users.username, users.token_epoch, \
+                    users.role, users.suspended_at \
+             FROM sessions JOIN users ON users.id = sessions.user_id \
+             WHERE sessions.id = $1 AND sessions.expires_at > $2",
+        )
+        .bind(session_id)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
-            Ok(SessionUser {
-                epoch: r.try_get("token_epoch")?,
-                admin: r.try_get::<String, _>("role")? == "admin",
-                suspended: r.try_get::<Option<String>, _>("suspended_at")?.is_some(),
+            Ok(LiveSession {
+                user_id: r.try_get("user_id")?,
+                username: r.try_get("username")?,
+                expires_at: r.try_get("expires_at")?,
+                user: session_user(&r)?,
             })
         })
         .transpose()

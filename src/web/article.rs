@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::json;
 
+use super::session::Viewer;
 use super::views::{ThreadStep, script_safe, tag_names, thread};
 use super::{Chrome, Lang, respond};
 use crate::domain::views::{Article, ArticleStatus};
@@ -28,14 +29,25 @@ struct ArticlePage {
     comments: Vec<ThreadStep>,
 }
 
-pub async fn show(State(state): State<AppState>, lang: Lang, Path(slug): Path<String>) -> Response {
-    respond(&state, lang, page(&state, lang, &slug).await)
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Option<Viewer>,
+    Path(slug): Path<String>,
+) -> Response {
+    respond(&state, lang, page(&state, lang, viewer, &slug).await)
 }
 
-async fn page(state: &AppState, lang: Lang, slug: &str) -> Result<ArticlePage, ApiError> {
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    viewer: Option<Viewer>,
+    slug: &str,
+) -> Result<ArticlePage, ApiError> {
+    let viewer_id = viewer.as_ref().map(|v| v.user.id);
     let article = state
         .db
-        .article(slug, None)
+        .article(slug, viewer_id)
         .await?
         .ok_or_else(|| ApiError::not_found("article"))?;
     let page = OffsetPage {
@@ -44,11 +56,11 @@ async fn page(state: &AppState, lang: Lang, slug: &str) -> Result<ArticlePage, A
     };
     let comments = state
         .db
-        .comments(slug, None, page)
+        .comments(slug, viewer_id, page)
         .await?
         .unwrap_or_default();
     let path = format!("/article/{}", article.slug);
-    let mut chrome = Chrome::new(state, lang, &path, article.title.clone());
+    let mut chrome = Chrome::new(state, lang, viewer.as_ref(), &path, article.title.clone());
     chrome.description = article.description.clone();
     chrome.noindex = article.status != ArticleStatus::Published;
     let timestamp = article

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 
+use super::session::Viewer;
 use super::views::{Story, StoryPage};
 use super::{Chrome, Lang, respond};
 use crate::http::AppState;
@@ -26,15 +27,27 @@ struct HomePage {
 pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
+    viewer: Option<Viewer>,
     Query(paging): Query<PageParams>,
 ) -> Response {
-    respond(&state, lang, page(&state, lang, paging).await)
+    respond(&state, lang, page(&state, lang, viewer, paging).await)
 }
 
-async fn page(state: &AppState, lang: Lang, paging: PageParams) -> Result<HomePage, ApiError> {
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    viewer: Option<Viewer>,
+    paging: PageParams,
+) -> Result<HomePage, ApiError> {
     let list = StoryPage::load(state, lang, ArticleFilter::default(), paging, "/?").await?;
     Ok(HomePage {
-        chrome: Chrome::new(state, lang, "/", state.site_name.to_string()),
+        chrome: Chrome::new(
+            state,
+            lang,
+            viewer.as_ref(),
+            "/",
+            state.site_name.to_string(),
+        ),
         stories: list.stories,
         tags: state.db.popular_tags(POPULAR_TAGS).await?,
         older: list.older,

@@ -3,11 +3,14 @@
 //! holds exactly what the page shows; askama checks every template when quill compiles and
 //! escapes every value, except the stored `bodyHtml`, which was sanitized when it was written.
 
+mod account;
 mod article;
 mod assets;
+mod forms;
 mod home;
 mod i18n;
 mod profile;
+mod session;
 mod tag;
 mod views;
 
@@ -19,7 +22,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
 
@@ -27,6 +30,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 pub use i18n::Lang;
 use i18n::Messages;
+use session::Viewer;
 
 /// Pages load only quill's own styles, scripts and fonts; images also from other https hosts,
 /// since stories may show pictures from anywhere. Nothing may frame a page, and forms post only
@@ -35,18 +39,41 @@ const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self';
      img-src 'self' https:; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
      base-uri 'none'; frame-ancestors 'none'";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router(state: AppState) -> Router<AppState> {
+    let pages = Router::new()
         .route("/", get(home::show))
         .route("/article/{slug}", get(article::show))
         .route("/profile/{username}", get(profile::show))
         .route("/tag/{tag}", get(tag::show))
+        .route(
+            "/login",
+            get(account::show_sign_in).post(account::sign_in_posted),
+        )
+        .route(
+            "/register",
+            get(account::show_sign_up).post(account::sign_up_posted),
+        )
+        .route("/logout", post(account::sign_out))
+        .route("/logout/everywhere", post(account::sign_out_everywhere))
+        .route_layer(axum::middleware::from_fn_with_state(state, guard));
+    Router::new()
+        .merge(pages)
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/lang/{code}", get(choose_language))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(page_headers))
         .layer(CompressionLayer::new())
+}
+
+/// Pages read the database: the API's guard (a migrated database that is not known to be away,
+/// the request timeout), with its refusals answered as pages.
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let lang = Lang::negotiate(request.headers());
+    match crate::http::middleware::run_guarded(&state, request, next).await {
+        Ok(response) => response,
+        Err(e) => error_page(&state, lang, e),
+    }
 }
 
 async fn page_headers(request: Request, next: Next) -> Response {
@@ -89,10 +116,25 @@ pub struct Chrome {
     pub icon_url: &'static str,
     /// The path, with its query, that the language switch comes back to.
     pub here: String,
+    /// The signed-in reader: their name, whether they administer the site, and their token
+    /// for the sign-out form.
+    pub viewer: Option<ChromeViewer>,
+}
+
+pub struct ChromeViewer {
+    pub username: String,
+    pub admin: bool,
+    pub csrf: String,
 }
 
 impl Chrome {
-    pub fn new(state: &AppState, lang: Lang, path: &str, title: String) -> Self {
+    pub fn new(
+        state: &AppState,
+        lang: Lang,
+        viewer: Option<&Viewer>,
+        path: &str,
+        title: String,
+    ) -> Self {
         Chrome {
             lang,
             t: lang.messages(),
@@ -105,6 +147,11 @@ impl Chrome {
             style_url: &assets::STYLE.url,
             icon_url: &assets::ICON.url,
             here: path.to_string(),
+            viewer: viewer.map(|v| ChromeViewer {
+                username: v.username.clone(),
+                admin: v.user.admin,
+                csrf: v.csrf.clone(),
+            }),
         }
     }
 
@@ -168,9 +215,10 @@ fn error_page(state: &AppState, lang: Lang, error: ApiError) -> Response {
     let (heading, text) = match status {
         StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
         StatusCode::SERVICE_UNAVAILABLE => (t.unavailable_title, t.unavailable_text),
+        StatusCode::FORBIDDEN => (t.forbidden_title, t.forbidden_text),
         _ => (t.error_title, t.error_text),
     };
-    let mut chrome = Chrome::new(state, lang, "/", heading.to_string());
+    let mut chrome = Chrome::new(state, lang, None, "/", heading.to_string());
     chrome.noindex = true;
     let page = ErrorPage {
         chrome,
@@ -194,7 +242,7 @@ async fn not_found(State(state): State<AppState>, lang: Lang) -> Response {
 }
 
 #[derive(Deserialize)]
-struct ComeBack {
+pub struct ComeBack {
     next: Option<String>,
 }
 

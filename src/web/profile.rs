@@ -6,6 +6,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::session::Viewer;
 use super::views::{Story, StoryPage, script_safe};
 use super::{Chrome, Lang, respond};
 use crate::domain::views::Profile;
@@ -35,6 +36,7 @@ struct ProfilePage {
 pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
+    viewer: Option<Viewer>,
     Path(username): Path<String>,
     Query(tab): Query<Tab>,
     Query(paging): Query<PageParams>,
@@ -43,13 +45,14 @@ pub async fn show(
     respond(
         &state,
         lang,
-        page(&state, lang, &username, favorites, paging).await,
+        page(&state, lang, viewer, &username, favorites, paging).await,
     )
 }
 
 async fn page(
     state: &AppState,
     lang: Lang,
+    viewer: Option<Viewer>,
     username: &str,
     favorites: bool,
     paging: PageParams,
@@ -74,7 +77,13 @@ async fn page(
     let path = format!("/profile/{}", profile.username);
     let tab = if favorites { "?tab=favorites&" } else { "?" };
     let list = StoryPage::load(state, lang, filter, paging, &format!("{path}{tab}")).await?;
-    let mut chrome = Chrome::new(state, lang, &path, profile.username.clone());
+    let mut chrome = Chrome::new(
+        state,
+        lang,
+        viewer.as_ref(),
+        &path,
+        profile.username.clone(),
+    );
     if let Some(bio) = profile.bio.as_ref().filter(|bio| !bio.trim().is_empty()) {
         chrome.description = bio.clone();
     }

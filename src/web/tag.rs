@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 
+use super::session::Viewer;
 use super::views::{Story, StoryPage};
 use super::{Chrome, Lang, respond};
 use crate::domain::views::Tag;
@@ -24,15 +25,21 @@ struct TagPage {
 pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
+    viewer: Option<Viewer>,
     Path(name): Path<String>,
     Query(paging): Query<PageParams>,
 ) -> Response {
-    respond(&state, lang, page(&state, lang, &name, paging).await)
+    respond(
+        &state,
+        lang,
+        page(&state, lang, viewer, &name, paging).await,
+    )
 }
 
 async fn page(
     state: &AppState,
     lang: Lang,
+    viewer: Option<Viewer>,
     name: &str,
     paging: PageParams,
 ) -> Result<TagPage, ApiError> {
@@ -48,7 +55,13 @@ async fn page(
     };
     let path = format!("/tag/{}", tag.name);
     let list = StoryPage::load(state, lang, filter, paging, &format!("{path}?")).await?;
-    let mut chrome = Chrome::new(state, lang, &path, format!("#{}", tag.name));
+    let mut chrome = Chrome::new(
+        state,
+        lang,
+        viewer.as_ref(),
+        &path,
+        format!("#{}", tag.name),
+    );
     chrome.description = format!("{} · {}", tag.name, chrome.t.tagged_stories);
     Ok(TagPage {
         chrome,

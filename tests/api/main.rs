@@ -1,6 +1,7 @@
 //! Black-box tests over real HTTP: every test starts the server on a random port with a fresh
 //! database, on SQLite and (with TEST_DATABASE_URL) on PostgreSQL.
 
+mod browser;
 mod helpers;
 
 mod articles;
@@ -28,6 +29,7 @@ mod proxy;
 mod search;
 mod sessions;
 mod shutdown;
+mod site_sessions;
 mod tags;
 mod threads;
 mod transfer;

@@ -1,0 +1,182 @@
+//! Forms that change something: each is checked to come from one of quill's own pages before
+//! any of its fields is read. Two checks, either of which stops a forged cross-site form: the
+//! browser's `Origin` (or, from browsers that send none, `Referer`) must be this site, and the
+//! form must carry the token made for the session (or, signed out, the visitor cookie) that
+//! the page was shown to.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, OptionalFromRequestParts, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::session::{VISITOR_COOKIE, Viewer, cookie};
+use super::{Lang, error_page};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+
+/// A form posted from one of quill's pages: its fields, and who sent it.
+pub struct Posted<T> {
+    pub viewer: Option<Viewer>,
+    pub fields: T,
+}
+
+#[derive(Deserialize)]
+struct Token {
+    csrf: Option<String>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let lang = Lang::negotiate(&parts.headers);
+        let viewer =
+            <Viewer as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                .await?;
+        let request = Request::from_parts(parts, body);
+        let headers = request.headers().clone();
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            error_page(
+                state,
+                lang,
+                ApiError::new(e.status(), "body", e.body_text()),
+            )
+        })?;
+        let token = serde_urlencoded::from_bytes::<Token>(&bytes)
+            .ok()
+            .and_then(|t| t.csrf);
+        check(state, &headers, viewer.as_ref(), token.as_deref())
+            .map_err(|forged| error_page(state, lang, forged))?;
+        let fields = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| error_page(state, lang, ApiError::invalid("form", e.to_string())))?;
+        Ok(Posted { viewer, fields })
+    }
+}
+
+/// Whether a form with `token` comes from a page quill showed to this browser.
+pub fn check(
+    state: &AppState,
+    headers: &HeaderMap,
+    viewer: Option<&Viewer>,
+    token: Option<&str>,
+) -> Result<(), ApiError> {
+    let forged = || {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "form",
+            "was not sent from this site's page; reload the page and try again",
+        )
+    };
+    if !same_origin(headers, &state.public_url) {
+        return Err(forged());
+    }
+    let binding = match viewer {
+        Some(viewer) => Some(viewer.user.session.id.as_str()),
+        None => cookie(headers, VISITOR_COOKIE),
+    };
+    match (binding, token) {
+        (Some(binding), Some(token)) if state.keys.form_token_holds(binding, token) => Ok(()),
+        _ => Err(forged()),
+    }
+}
+
+/// Whether the browser says the form was sent from this site: by `Origin`, else `Referer`,
+/// compared with the `Host` it sent the form to and with `PUBLIC_URL` (a proxy in front may
+/// change `Host`). A browser that sends neither is judged by the token alone.
+fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let public = url::Url::parse(public_url).ok().map(|url| authority(&url));
+    let sender = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .map(|value| value.to_str().ok().and_then(|v| url::Url::parse(v).ok()));
+    match sender {
+        None => true,
+        Some(Some(url)) if url.host_str().is_some() => {
+            let sender = authority(&url);
+            [host, public.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|ours| ours.eq_ignore_ascii_case(&sender))
+        }
+        // `Origin: null` (a sandboxed frame, a redirect chain) or an unreadable value.
+        Some(_) => false,
+    }
+}
+
+/// `host` or `host:port` as `Host` writes it (no port when it is the scheme's default).
+fn authority(url: &url::Url) -> String {
+    match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    }
+}
+
+/// The token of a form shown to `viewer`, or to the anonymous visitor of `headers` (with the
+/// cookie to set when they have none yet).
+pub fn token_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    viewer: Option<&Viewer>,
+) -> (String, Option<axum::http::HeaderValue>) {
+    match viewer {
+        Some(viewer) => (viewer.csrf.clone(), None),
+        None => {
+            let (binding, set) = super::session::visitor_binding(headers, state);
+            (state.keys.form_token(&binding), set)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    const PUBLIC: &str = "https://blog.example";
+
+    #[test]
+    fn forms_from_this_host_pass_and_from_others_do_not() {
+        let host = (header::HOST, "quill.example:8080");
+        assert!(same_origin(&headers(&[host.clone()]), PUBLIC));
+        assert!(same_origin(
+            &headers(&[host.clone(), (header::ORIGIN, "http://quill.example:8080")]),
+            PUBLIC
+        ));
+        assert!(same_origin(
+            &headers(&[
+                host.clone(),
+                (header::REFERER, "https://quill.example:8080/article/x?y=1")
+            ]),
+            PUBLIC
+        ));
+        // Behind a proxy that sends its own `Host`, the public address counts.
+        assert!(same_origin(
+            &headers(&[host.clone(), (header::ORIGIN, "https://blog.example")]),
+            PUBLIC
+        ));
+        for other in [
+            "http://evil.example",
+            "http://quill.example",
+            "http://quill.example:8080.evil.example",
+            "null",
+        ] {
+            assert!(
+                !same_origin(&headers(&[host.clone(), (header::ORIGIN, other)]), PUBLIC),
+                "{other}"
+            );
+        }
+    }
+}

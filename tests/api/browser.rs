@@ -1,0 +1,190 @@
+//! A browser's side of the pages, without a browser: it keeps cookies, follows nothing by
+//! itself, and sends forms as a page shows them (with the token the page holds, from the site's
+//! own origin).
+
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// A page's answer.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub html: String,
+}
+
+impl Answer {
+    /// Where a redirect leads.
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_else(|| panic!("no Location in a {} answer", self.status))
+    }
+
+    /// The value of the page's first form token.
+    pub fn csrf(&self) -> String {
+        value_of(&self.html, "name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("no form token on the page: {}", self.html))
+    }
+
+    /// The token of the form that posts to `action`.
+    pub fn csrf_of(&self, action: &str) -> String {
+        value_of(self.form(action), "name=\"csrf\" value=\"").expect("the form carries a token")
+    }
+
+    /// The markup of the form that posts to `action`.
+    fn form(&self, action: &str) -> &str {
+        let form = self
+            .html
+            .split("<form")
+            .find(|form| form.contains(&format!("action=\"{action}\"")))
+            .unwrap_or_else(|| panic!("no form posts to {action}: {}", self.html));
+        form.split("</form>").next().unwrap_or(form)
+    }
+
+    /// The hidden fields of the form that posts to `action`, as a browser sends them.
+    pub fn hidden_fields(&self, action: &str) -> Vec<(String, String)> {
+        self.form(action)
+            .split("<input type=\"hidden\" name=\"")
+            .skip(1)
+            .filter_map(|input| {
+                let (name, rest) = input.split_once('"')?;
+                let value = value_of(rest, "value=\"")?;
+                Some((name.to_string(), unescape(&value)))
+            })
+            .collect()
+    }
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn value_of(html: &str, after: &str) -> Option<String> {
+    html.split(after)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_string)
+}
+
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        Browser {
+            base: base.to_string(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn answer(&mut self, response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let headers = response.headers().clone();
+        for set in headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (pair, attributes) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        Answer {
+            status,
+            headers,
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.answer(response).await
+    }
+
+    /// Posts `fields` to `action` from `origin` (the site's own, unless a test forges one).
+    pub async fn post_from(
+        &mut self,
+        origin: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Answer {
+        let response = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("origin", origin)
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.answer(response).await
+    }
+
+    /// Posts `fields` to `action` as the site's own page does.
+    pub async fn post(&mut self, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let origin = self.base.clone();
+        self.post_from(&origin, action, fields).await
+    }
+
+    /// Opens `page`, then sends its form that posts to `action` with `fields` and the hidden
+    /// fields the form holds (its token among them), unless `fields` gives them.
+    pub async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let shown = self.get(page).await;
+        assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.html);
+        let hidden = shown.hidden_fields(action);
+        let mut all: Vec<(&str, &str)> = hidden
+            .iter()
+            .filter(|(name, _)| fields.iter().all(|(given, _)| given != name))
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    /// A new account, signed in through the sign-up form.
+    pub async fn sign_up(&mut self, name: &str) -> Answer {
+        let email = format!("{name}@example.com");
+        let answer = self
+            .submit(
+                "/register",
+                "/register",
+                &[
+                    ("username", name),
+                    ("email", &email),
+                    ("password", "password123"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.html);
+        answer
+    }
+}
