@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn forms_from_this_host_pass_and_from_others_do_not() {
         let host = (header::HOST, "quill.example:8080");
-        assert!(same_origin(&headers(&[host.clone()]), PUBLIC));
+        assert!(same_origin(&headers(std::slice::from_ref(&host)), PUBLIC));
         assert!(same_origin(
             &headers(&[host.clone(), (header::ORIGIN, "http://quill.example:8080")]),
             PUBLIC
