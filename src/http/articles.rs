@@ -387,8 +387,14 @@ async fn favorite(
     user: AuthUser,
     Path(slug): Path<String>,
 ) -> ApiResult<axum::Json<ArticleBody>> {
-    match state.db.favorite(user.id, &slug).await? {
-        Reaction::Done => show(&state, &slug, Some(user.id)).await,
+    favorited(state.db.favorite(user.id, &slug).await?)?;
+    show(&state, &slug, Some(user.id)).await
+}
+
+/// What a favorite's outcome says to the reader, on every interface.
+pub fn favorited(outcome: Reaction) -> ApiResult<()> {
+    match outcome {
+        Reaction::Done => Ok(()),
         Reaction::NotFound => Err(ApiError::not_found("article")),
         Reaction::Blocked => Err(blocked("favorite")),
     }

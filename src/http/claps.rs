@@ -44,8 +44,14 @@ async fn clap(
     Json(input): Json<ClapsBody>,
 ) -> ApiResult<axum::Json<ArticleBody>> {
     let n = claps(input.claps).map_err(|m| ApiError::invalid("claps", m))?;
-    match state.db.clap(user.id, &slug, n).await? {
-        Clapping::Done => show(&state, &slug, Some(user.id)).await,
+    clapped(state.db.clap(user.id, &slug, n).await?)?;
+    show(&state, &slug, Some(user.id)).await
+}
+
+/// What a clap's outcome says to the reader, on every interface.
+pub fn clapped(outcome: Clapping) -> ApiResult<()> {
+    match outcome {
+        Clapping::Done => Ok(()),
         Clapping::NotFound => Err(ApiError::not_found("article")),
         Clapping::OwnArticle => Err(ApiError::new(
             StatusCode::FORBIDDEN,

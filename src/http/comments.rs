@@ -66,7 +66,7 @@ fn comment_body_schema() -> utoipa::openapi::Object {
     )
 }
 
-async fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
+pub async fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
     let body = comment_body(raw).map_err(|m| ApiError::invalid("body", m))?;
     let (body, html) = render_blocking(body, render_comment).await;
     Ok(CommentText { html: html?, body })
@@ -74,11 +74,11 @@ async fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
 
 /// A comment id from the path: a non-numeric one names no comment, so it is a 404 like any
 /// other unknown id.
-pub(super) fn comment_id(raw: &str) -> Result<i64, ApiError> {
+pub fn comment_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found("comment"))
 }
 
-fn change_error<T>(change: CommentChange<T>) -> Result<T, ApiError> {
+pub fn change_error<T>(change: CommentChange<T>) -> Result<T, ApiError> {
     match change {
         CommentChange::Done(t) => Ok(t),
         CommentChange::ArticleNotFound => Err(ApiError::not_found("article")),
@@ -126,15 +126,19 @@ async fn add_comment(
     Json(input): Json<NewCommentBody>,
 ) -> ApiResult<(StatusCode, axum::Json<CommentBody>)> {
     let text = text(input.comment.body).await?;
-    match state
-        .db
-        .add_comment(&slug, user.id, &text, input.comment.parent_id)
-        .await?
-    {
-        CommentWrite::Done(comment) => Ok((
-            StatusCode::CREATED,
-            axum::Json(CommentBody { comment: *comment }),
-        )),
+    let comment = comment_written(
+        state
+            .db
+            .add_comment(&slug, user.id, &text, input.comment.parent_id)
+            .await?,
+    )?;
+    Ok((StatusCode::CREATED, axum::Json(CommentBody { comment })))
+}
+
+/// What a new comment's outcome says to its writer, on every interface.
+pub fn comment_written(outcome: CommentWrite) -> ApiResult<Comment> {
+    match outcome {
+        CommentWrite::Done(comment) => Ok(*comment),
         CommentWrite::ArticleNotFound => Err(ApiError::not_found("article")),
         CommentWrite::Blocked => Err(blocked("comment")),
         CommentWrite::Suspended => Err(suspended()),

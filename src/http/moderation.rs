@@ -50,17 +50,23 @@ pub struct ReportBody {
 
 /// 201 for a new report, 200 with the reporter's open report on the same content.
 fn filed(reporting: Reporting) -> ApiResult<(StatusCode, axum::Json<ReportBody>)> {
-    let (status, report) = match reporting {
-        Reporting::Filed(report) => (StatusCode::CREATED, report),
-        Reporting::AlreadyOpen(report) => (StatusCode::OK, report),
-        Reporting::ArticleNotFound => return Err(ApiError::not_found("article")),
-        Reporting::CommentNotFound => return Err(ApiError::not_found("comment")),
-    };
+    let (status, report) = reported(reporting)?;
     Ok((status, axum::Json(ReportBody { report })))
 }
 
-fn report_reason(input: ReportRequest) -> ApiResult<String> {
-    reason(input.reason).map_err(|m| ApiError::invalid("reason", m))
+/// What a report's outcome says to its reporter, on every interface: a new report is created,
+/// one still open is the same report again.
+pub fn reported(reporting: Reporting) -> ApiResult<(StatusCode, Report)> {
+    match reporting {
+        Reporting::Filed(report) => Ok((StatusCode::CREATED, report)),
+        Reporting::AlreadyOpen(report) => Ok((StatusCode::OK, report)),
+        Reporting::ArticleNotFound => Err(ApiError::not_found("article")),
+        Reporting::CommentNotFound => Err(ApiError::not_found("comment")),
+    }
+}
+
+pub fn report_reason(raw: Option<String>) -> ApiResult<String> {
+    reason(raw).map_err(|m| ApiError::invalid("reason", m))
 }
 
 /// Report an article to the admins. Reporting the same article again while the first report
@@ -80,7 +86,7 @@ async fn report_article(
     Path(slug): Path<String>,
     Json(input): Json<ReportRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<ReportBody>)> {
-    let reason = report_reason(input)?;
+    let reason = report_reason(input.reason)?;
     filed(state.db.report_article(user.id, &slug, &reason).await?)
 }
 
@@ -102,7 +108,7 @@ async fn report_comment(
     Json(input): Json<ReportRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<ReportBody>)> {
     let id = comment_id(&id)?;
-    let reason = report_reason(input)?;
+    let reason = report_reason(input.reason)?;
     filed(state.db.report_comment(user.id, &slug, id, &reason).await?)
 }
 
@@ -137,9 +143,7 @@ async fn block(
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<BlockBody>> {
     let mut row = find(&state, &username, Some(user.id)).await?;
-    if let Blocking::Yourself = state.db.block(user.id, row.id).await? {
-        return Err(ApiError::invalid("profile", "can't block yourself"));
-    }
+    blocked_by_them(state.db.block(user.id, row.id).await?)?;
     row.profile.following = false;
     Ok(axum::Json(BlockBody {
         profile: BlockedProfile {
@@ -147,6 +151,14 @@ async fn block(
             blocking: true,
         },
     }))
+}
+
+/// What a block's outcome says to the blocker, on every interface.
+pub fn blocked_by_them(outcome: Blocking) -> ApiResult<()> {
+    match outcome {
+        Blocking::Done => Ok(()),
+        Blocking::Yourself => Err(ApiError::invalid("profile", "can't block yourself")),
+    }
 }
 
 /// Unblock a user (idempotent). Follows the block ended stay ended.

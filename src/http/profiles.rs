@@ -24,11 +24,7 @@ pub struct ProfileBody {
     pub profile: Profile,
 }
 
-pub(super) async fn find(
-    state: &AppState,
-    username: &str,
-    viewer: Option<i64>,
-) -> ApiResult<ProfileRow> {
+pub async fn find(state: &AppState, username: &str, viewer: Option<i64>) -> ApiResult<ProfileRow> {
     state
         .db
         .profile(username, viewer)
@@ -67,15 +63,20 @@ async fn follow(
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
     let mut row = find(&state, &username, Some(user.id)).await?;
-    match state.db.follow(user.id, row.id).await? {
-        Following::Done => {}
-        Following::Yourself => return Err(ApiError::invalid("profile", "can't follow yourself")),
-        Following::Blocked => return Err(blocked("profile")),
-    }
+    followed(state.db.follow(user.id, row.id).await?)?;
     row.profile.following = true;
     Ok(axum::Json(ProfileBody {
         profile: row.profile,
     }))
+}
+
+/// What a follow's outcome says to the follower, on every interface.
+pub fn followed(outcome: Following) -> ApiResult<()> {
+    match outcome {
+        Following::Done => Ok(()),
+        Following::Yourself => Err(ApiError::invalid("profile", "can't follow yourself")),
+        Following::Blocked => Err(blocked("profile")),
+    }
 }
 
 /// Stop following a user (idempotent).

@@ -170,7 +170,7 @@ impl Db {
     }
 
     /// Whether `blocker` has blocked `blocked`.
-    pub(super) async fn blocks(&self, blocker: i64, blocked: i64) -> Result<bool, sqlx::Error> {
+    pub async fn blocks(&self, blocker: i64, blocked: i64) -> Result<bool, sqlx::Error> {
         let row =
             sqlx::query("SELECT 1 AS one FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
                 .bind(blocker)

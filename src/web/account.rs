@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::forms::{Posted, token_for};
+use super::forms::{NoFields, Posted, token_for};
 use super::session::{Viewer, ended_session_cookie, session_cookie};
 use super::{Chrome, ComeBack, Lang, error_page, html_response, local_path};
 use crate::http::AppState;
@@ -193,10 +193,6 @@ fn signed(
         }
     }
 }
-
-/// A form that only says what to do.
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 /// Ends this browser's session, on every replica at once.
 pub async fn sign_out(

@@ -1,8 +1,9 @@
 //! `/article/{slug}`: a story, its author, tags and counts, and its threaded comments.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::json;
 
 use super::session::Viewer;
@@ -27,6 +28,13 @@ struct ArticlePage {
     /// `Article` structured data for search engines, made safe to sit in a `<script>` element.
     json_ld: String,
     comments: Vec<ThreadStep>,
+    /// The reader has just reported the story or one of its comments.
+    reported: bool,
+}
+
+#[derive(Deserialize)]
+pub struct Shown {
+    reported: Option<String>,
 }
 
 pub async fn show(
@@ -34,8 +42,13 @@ pub async fn show(
     lang: Lang,
     viewer: Option<Viewer>,
     Path(slug): Path<String>,
+    Query(shown): Query<Shown>,
 ) -> Response {
-    respond(&state, lang, page(&state, lang, viewer, &slug).await)
+    let mut page = page(&state, lang, viewer, &slug).await;
+    if let Ok(page) = &mut page {
+        page.reported = shown.reported.is_some();
+    }
+    respond(&state, lang, page)
 }
 
 async fn page(
@@ -95,6 +108,7 @@ async fn page(
         image,
         json_ld,
         comments: thread(comments, lang),
+        reported: false,
         chrome,
         article,
     })

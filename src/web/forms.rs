@@ -22,6 +22,10 @@ pub struct Posted<T> {
     pub fields: T,
 }
 
+/// A form with nothing to say but its token: the action is in its address.
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 #[derive(Deserialize)]
 struct Token {
     csrf: Option<String>,

@@ -4,6 +4,7 @@
 //! escapes every value, except the stored `bodyHtml`, which was sanitized when it was written.
 
 mod account;
+mod actions;
 mod article;
 mod assets;
 mod forms;
@@ -55,6 +56,25 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/logout", post(account::sign_out))
         .route("/logout/everywhere", post(account::sign_out_everywhere))
+        .route("/article/{slug}/clap", post(actions::clap))
+        .route("/article/{slug}/favorite", post(actions::favorite))
+        .route("/article/{slug}/unfavorite", post(actions::unfavorite))
+        .route("/article/{slug}/bookmark", post(actions::bookmark))
+        .route("/article/{slug}/unbookmark", post(actions::unbookmark))
+        .route("/article/{slug}/comments", post(actions::comment))
+        .route(
+            "/article/{slug}/comments/{id}/delete",
+            post(actions::delete_comment),
+        )
+        .route("/article/{slug}/report", post(actions::report_article))
+        .route(
+            "/article/{slug}/comments/{id}/report",
+            post(actions::report_comment),
+        )
+        .route("/profile/{username}/follow", post(actions::follow))
+        .route("/profile/{username}/unfollow", post(actions::unfollow))
+        .route("/profile/{username}/block", post(actions::block))
+        .route("/profile/{username}/unblock", post(actions::unblock))
         .route_layer(axum::middleware::from_fn_with_state(state, guard));
     Router::new()
         .merge(pages)
@@ -204,11 +224,18 @@ struct ErrorPage {
     chrome: Chrome,
     heading: &'static str,
     text: &'static str,
+    /// What exactly was refused, for a request the reader can correct.
+    details: Vec<String>,
 }
 
 /// The API's answer for `error` (its status, `Retry-After`, its log line and the marks the
 /// middleware reads), with a page in place of the JSON envelope.
 fn error_page(state: &AppState, lang: Lang, error: ApiError) -> Response {
+    let details = if error.status().is_client_error() && error.status() != StatusCode::NOT_FOUND {
+        error.lines()
+    } else {
+        Vec::new()
+    };
     let mut response = error.into_response();
     let status = response.status();
     let t = lang.messages();
@@ -224,6 +251,7 @@ fn error_page(state: &AppState, lang: Lang, error: ApiError) -> Response {
         chrome,
         heading,
         text,
+        details,
     };
     let html = page.render().unwrap_or_else(|_| heading.to_string());
     *response.body_mut() = Body::from(html);

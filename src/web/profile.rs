@@ -25,6 +25,8 @@ pub struct Tab {
 struct ProfilePage {
     chrome: Chrome,
     profile: Profile,
+    /// Whether the signed-in viewer blocks them.
+    blocking: bool,
     /// Whether the favorites tab is open rather than their own stories.
     favorites: bool,
     stories: Vec<Story>,
@@ -57,12 +59,17 @@ async fn page(
     favorites: bool,
     paging: PageParams,
 ) -> Result<ProfilePage, ApiError> {
-    let profile = state
+    let viewer_id = viewer.as_ref().map(|v| v.user.id);
+    let row = state
         .db
-        .profile(username, None)
+        .profile(username, viewer_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("profile"))?
-        .profile;
+        .ok_or_else(|| ApiError::not_found("profile"))?;
+    let blocking = match viewer_id {
+        Some(me) => state.db.blocks(me, row.id).await?,
+        None => false,
+    };
+    let profile = row.profile;
     let filter = if favorites {
         ArticleFilter {
             favorited_by: Some(profile.username.clone()),
@@ -97,6 +104,7 @@ async fn page(
     }));
     Ok(ProfilePage {
         chrome,
+        blocking,
         favorites,
         stories: list.stories,
         older: list.older,

@@ -29,6 +29,7 @@ mod proxy;
 mod search;
 mod sessions;
 mod shutdown;
+mod site_actions;
 mod site_sessions;
 mod tags;
 mod threads;
