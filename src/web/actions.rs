@@ -35,13 +35,10 @@ pub struct ReportForm {
     reason: Option<String>,
 }
 
-/// The signed-in sender of a form, or the answer that sends them to sign in first (their
+/// The signed-in sender of a form and its fields; `None` sends them to sign in first (their
 /// session ended while the page was open).
-fn sender<T>(posted: Posted<T>, back: &str) -> Result<(Viewer, T), Response> {
-    match posted.viewer {
-        Some(viewer) => Ok((viewer, posted.fields)),
-        None => Err(to_sign_in(back)),
-    }
+fn sender<T>(posted: Posted<T>) -> Option<(Viewer, T)> {
+    Some((posted.viewer?, posted.fields))
 }
 
 /// Back to `back` when the operation went through; its refusal as a page when not.
@@ -62,9 +59,8 @@ pub async fn clap(
     Path(slug): Path<String>,
     posted: Posted<ClapForm>,
 ) -> Response {
-    let (viewer, form) = match sender(posted, &story(&slug)) {
-        Ok(sent) => sent,
-        Err(response) => return response,
+    let Some((viewer, form)) = sender(posted) else {
+        return to_sign_in(&story(&slug));
     };
     let done = async {
         let count = match form.claps.as_deref().map(str::trim) {
@@ -96,9 +92,8 @@ async fn mark(
     posted: Posted<NoFields>,
     mark: Mark,
 ) -> Response {
-    let (viewer, _) = match sender(posted, &story(slug)) {
-        Ok(sent) => sent,
-        Err(response) => return response,
+    let Some((viewer, _)) = sender(posted) else {
+        return to_sign_in(&story(slug));
     };
     let done = async {
         let me = viewer.user.id;
@@ -155,9 +150,8 @@ pub async fn comment(
     Path(slug): Path<String>,
     posted: Posted<CommentForm>,
 ) -> Response {
-    let (viewer, form) = match sender(posted, &story(&slug)) {
-        Ok(sent) => sent,
-        Err(response) => return response,
+    let Some((viewer, form)) = sender(posted) else {
+        return to_sign_in(&story(&slug));
     };
     let done = async {
         let parent =
@@ -185,9 +179,8 @@ pub async fn delete_comment(
     Path((slug, id)): Path<(String, String)>,
     posted: Posted<NoFields>,
 ) -> Response {
-    let (viewer, _) = match sender(posted, &story(&slug)) {
-        Ok(sent) => sent,
-        Err(response) => return response,
+    let Some((viewer, _)) = sender(posted) else {
+        return to_sign_in(&story(&slug));
     };
     let done = async {
         let id = comment_id(&id)?;
@@ -203,9 +196,8 @@ pub async fn report_article(
     Path(slug): Path<String>,
     posted: Posted<ReportForm>,
 ) -> Response {
-    let (viewer, form) = match sender(posted, &story(&slug)) {
-        Ok(sent) => sent,
-        Err(response) => return response,
+    let Some((viewer, form)) = sender(posted) else {
+        return to_sign_in(&story(&slug));
     };
     let done = async {
         let reason = report_reason(form.reason)?;
@@ -226,9 +218,8 @@ pub async fn report_comment(
     Path((slug, id)): Path<(String, String)>,
     posted: Posted<ReportForm>,
 ) -> Response {
-    let (viewer, form) = match sender(posted, &story(&slug)) {
-        Ok(sent) => sent,
-        Err(response) => return response,
+    let Some((viewer, form)) = sender(posted) else {
+        return to_sign_in(&story(&slug));
     };
     let done = async {
         let id = comment_id(&id)?;
@@ -261,9 +252,8 @@ async fn relate(
     relation: Relation,
 ) -> Response {
     let back = format!("/profile/{username}");
-    let (viewer, _) = match sender(posted, &back) {
-        Ok(sent) => sent,
-        Err(response) => return response,
+    let Some((viewer, _)) = sender(posted) else {
+        return to_sign_in(&back);
     };
     let done = async {
         let me = viewer.user.id;
