@@ -188,42 +188,42 @@ pub struct NewArticleBody {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct NewArticleInput {
+pub struct NewArticleInput {
     #[schema(schema_with = title_schema, required = true)]
-    title: Option<String>,
+    pub title: Option<String>,
     #[schema(schema_with = description_schema, required = true)]
-    description: Option<String>,
+    pub description: Option<String>,
     #[schema(schema_with = body_schema, required = true)]
-    body: Option<String>,
+    pub body: Option<String>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = tag_list_schema)]
-    tag_list: Option<Option<Vec<String>>>,
+    pub tag_list: Option<Option<Vec<String>>>,
     /// `draft` (only the author sees it), `unlisted` (anyone with the link, in no list) or
     /// `published`. A new article without it is published.
     #[schema(value_type = Option<ArticleStatus>)]
-    status: Option<String>,
+    pub status: Option<String>,
 }
 
 /// Changes to an article: the same fields, where any left out stays as it is. `null` is refused
 /// (422): none of them can be cleared, and reading it as "unchanged" would hide a client's bug.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ArticleUpdate {
+pub struct ArticleUpdate {
     #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = title_schema)]
-    title: Option<Option<String>>,
+    pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = description_schema)]
-    description: Option<Option<String>>,
+    pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = body_schema)]
-    body: Option<Option<String>>,
+    pub body: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(schema_with = tag_list_schema)]
-    tag_list: Option<Option<Vec<String>>>,
+    pub tag_list: Option<Option<Vec<String>>>,
     /// `draft`, `unlisted` or `published`: publishes, unlists or withdraws the article at once.
     #[schema(value_type = Option<ArticleStatus>)]
-    status: Option<String>,
+    pub status: Option<String>,
 }
 
 fn title_schema() -> utoipa::openapi::Object {
@@ -274,7 +274,18 @@ async fn create_article(
     user: AuthUser,
     Json(input): Json<NewArticleBody>,
 ) -> ApiResult<(StatusCode, axum::Json<ArticleBody>)> {
-    let input = input.article;
+    let slug = write_article(&state, &user, input.article).await?;
+    let created = show(&state, &slug, Some(user.id)).await?;
+    Ok((StatusCode::CREATED, created))
+}
+
+/// Writing an article as every interface does: the fields checked, the body rendered once,
+/// the article stored under a new slug (answered), unless the author is suspended.
+pub async fn write_article(
+    state: &AppState,
+    user: &AuthUser,
+    input: NewArticleInput,
+) -> ApiResult<String> {
     let mut v = Validator::new();
     let title = v.field("title", title(input.title));
     let description = v.field("description", description(input.description));
@@ -291,12 +302,10 @@ async fn create_article(
         tags: tags.unwrap_or_default(),
         status: status.unwrap_or(ArticleStatus::Published),
     };
-    let slug = match state.db.create_article(user.id, &new).await? {
-        ArticleWrite::Created(slug) => slug,
-        ArticleWrite::Suspended => return Err(suspended()),
-    };
-    let created = show(&state, &slug, Some(user.id)).await?;
-    Ok((StatusCode::CREATED, created))
+    match state.db.create_article(user.id, &new).await? {
+        ArticleWrite::Created(slug) => Ok(slug),
+        ArticleWrite::Suspended => Err(suspended()),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -323,7 +332,18 @@ async fn update_article(
     Path(slug): Path<String>,
     Json(input): Json<UpdateArticleBody>,
 ) -> ApiResult<axum::Json<ArticleBody>> {
-    let input = input.article;
+    let new_slug = change_article(&state, &user, &slug, input.article).await?;
+    show(&state, &new_slug, Some(user.id)).await
+}
+
+/// Changing an article as every interface does: the fields given checked, a new body rendered
+/// once, the author's article changed; answers its slug, new when the title or status moved it.
+pub async fn change_article(
+    state: &AppState,
+    user: &AuthUser,
+    slug: &str,
+    input: ArticleUpdate,
+) -> ApiResult<String> {
     let mut v = Validator::new();
     let new_title = v.optional("title", input.title.map(title));
     let new_description = v.optional("description", input.description.map(description));
@@ -345,11 +365,7 @@ async fn update_article(
         tags,
         status,
     };
-    match state.db.update_article(&slug, user.id, &changes).await? {
-        Owned::Done(new_slug) => show(&state, &new_slug, Some(user.id)).await,
-        Owned::NotFound => Err(ApiError::not_found("article")),
-        Owned::NotOwner => Err(ApiError::forbidden("article")),
-    }
+    owned(state.db.update_article(slug, user.id, &changes).await?)
 }
 
 /// Delete one's own article with its comments and favorites.
@@ -366,8 +382,15 @@ async fn delete_article(
     user: AuthUser,
     Path(slug): Path<String>,
 ) -> ApiResult<StatusCode> {
-    match state.db.delete_article(&slug, user.id).await? {
-        Owned::Done(()) => Ok(StatusCode::NO_CONTENT),
+    owned(state.db.delete_article(&slug, user.id).await?)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a change to one's own article says, on every interface: none of that name, or not
+/// theirs.
+pub fn owned<T>(outcome: Owned<T>) -> ApiResult<T> {
+    match outcome {
+        Owned::Done(done) => Ok(done),
         Owned::NotFound => Err(ApiError::not_found("article")),
         Owned::NotOwner => Err(ApiError::forbidden("article")),
     }
