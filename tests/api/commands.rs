@@ -11,6 +11,16 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A loopback port nothing listens on (until a test starts a server there).
+fn free_port() -> String {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string()
+}
+
 engine_tests!(migrate_then_doctor_passes, seed_fills_an_empty_site_only);
 
 /// What `quill --help` lists: every command, each with a line saying what it does.
@@ -135,12 +145,7 @@ fn version_prints_the_package_version() {
 #[test]
 fn serve_is_the_default_command() {
     for args in [&["serve"][..], &[]] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-            .to_string();
+        let port = free_port();
         let data_dir =
             std::env::temp_dir().join(format!("quill-serve-{}", uuid::Uuid::new_v4().simple()));
         let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_quill"))
@@ -364,12 +369,7 @@ async fn healthcheck_is_liveness_not_readiness() {
     .unwrap();
     assert!(alive.status.success(), "{alive:?}");
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    let closed = free_port();
     let gone = quill(
         &["healthcheck"],
         &[("HOST", "127.0.0.1"), ("PORT", &closed)],
