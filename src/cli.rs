@@ -1,38 +1,133 @@
-//! The commands besides `serve`, `seed`, `export` and `import`: `migrate`, `config`, `doctor`,
-//! `healthcheck` and `admin`.
+//! The command line (`quill [COMMAND]`), and the commands besides `serve`, `seed`, `export` and
+//! `import`: `migrate`, `config`, `doctor`, `healthcheck` and `admin`.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::error::{ContextKind, ContextValue};
+use clap::{CommandFactory, Parser, Subcommand};
 use secrecy::ExposeSecret;
 use sqlx::{Connection, Row};
 
+use crate::seed::SeedSize;
 use crate::settings::Settings;
 use crate::storage::moderation::Actor;
 use crate::storage::{Db, Engine};
 
-pub const USAGE: &str = "\
-quill: the RealWorld (Conduit) API server
+const SETTINGS_HELP: &str = "\
+Settings come from environment variables (and ./.env), the same for every command: QUILL_ENV,
+HOST, PORT, DATA_DIR, DATABASE_URL, JWT_SECRET, PUBLIC_URL and more. `quill config` prints the
+effective ones; README.md explains each.";
 
-Usage: quill [COMMAND]
+/// What the commands that open the database read.
+const DATABASE_HELP: &str = "\
+Environment: DATABASE_URL (sqlite:... or postgres://...), else DB_HOST, DB_PORT, DB_NAME,
+DB_USERNAME, DB_PASSWORD (or DB_PASSWORD_FILE) and DB_SSLMODE, else SQLite in DATA_DIR.";
 
-Commands:
-  serve         Serve the API (the default)
-  migrate       Apply pending database migrations and exit
-  config        Print the effective settings, secrets redacted
-  doctor        Diagnose the database connection step by step
-  healthcheck   Exit 0 if the local server is alive (for container health checks)
-  seed          Fill an empty database with demo data, in bulk:
-                  quill seed [--users 200] [--articles 2000]
-  export FILE   Write the whole site to FILE (JSON Lines), to move it to another database
-  import FILE   Load a file written by `quill export` into an empty database
-  admin         Grant or revoke the admin role (written to the audit log):
-                  quill admin grant <username>
-                  quill admin revoke <username>
-  help          Print this help
+// `quill [COMMAND]`: serving when no command is given, so a container's default command is the
+// server.
+#[derive(Debug, Parser)]
+#[command(name = "quill", version, about, after_help = SETTINGS_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
 
-Settings come from environment variables (and ./.env); see README.md.";
+impl Cli {
+    /// The process's arguments; exits after `--help` or `--version` (code 0) and on misuse
+    /// (code 2, the usage on stderr). Clap leaves the usage out when a value is missing or bad:
+    /// it is added, for the command the value was meant for.
+    pub fn parse_or_exit() -> Self {
+        let mut error = match Self::try_parse() {
+            Ok(cli) => return cli,
+            Err(e) => e,
+        };
+        if error.use_stderr() && error.get(ContextKind::Usage).is_none() {
+            let mut named = Self::command();
+            named.build();
+            for arg in std::env::args_os().skip(1) {
+                match named.find_subcommand(&arg) {
+                    Some(sub) => named = sub.clone(),
+                    None => break,
+                }
+            }
+            error.insert(
+                ContextKind::Usage,
+                ContextValue::StyledStr(named.render_usage()),
+            );
+        }
+        error.exit()
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the website (the default)
+    #[command(after_help = "\
+Environment: HOST and PORT (where to listen), DATABASE_URL (see `quill migrate --help`),
+QUILL_ENV=production (requires JWT_SECRET, at least 32 bytes), PUBLIC_URL (where readers reach
+the site), LOG_LEVEL, LOG_FORMAT; `quill config` lists every setting.")]
+    Serve,
+    /// Apply pending database migrations and exit
+    #[command(after_help = DATABASE_HELP)]
+    Migrate,
+    /// Print the effective settings, secrets redacted
+    #[command(after_help = SETTINGS_HELP)]
+    Config,
+    /// Diagnose the database connection step by step
+    #[command(after_help = DATABASE_HELP)]
+    Doctor,
+    /// Exit 0 if the local server is alive (for container health checks)
+    #[command(after_help = "\
+Asks GET /healthz of the server at HOST (127.0.0.1 when it listens on all addresses) and PORT.
+Exit code 1 when it is not alive, also for bad settings: Docker reserves 2.")]
+    Healthcheck,
+    /// Fill an empty database with demo data, in bulk
+    ///
+    /// Users who follow each other, Markdown articles with tags, claps, comments and bookmarks,
+    /// written in bulk rather than through the API. Every user signs in as
+    /// <username>@example.com with the password password123. The same sizes give the same site.
+    #[command(after_help = DATABASE_HELP, args_override_self = true)]
+    Seed(SeedSize),
+    /// Write the whole site to FILE (JSON Lines), to move it to another database
+    #[command(after_help = DATABASE_HELP)]
+    Export {
+        /// Where to write; readable by its owner only, as it holds password hashes
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Load a file written by `quill export` into an empty database
+    #[command(after_help = DATABASE_HELP)]
+    Import {
+        /// A file written by `quill export`
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Grant or revoke the admin role (written to the audit log)
+    #[command(after_help = DATABASE_HELP)]
+    Admin {
+        #[command(subcommand)]
+        change: RoleChange,
+    },
+    /// Print the version
+    Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleChange {
+    /// Make a user an admin (this is how the first admin is made)
+    Grant {
+        /// The account's username
+        username: String,
+    },
+    /// Make an admin a plain user again
+    Revoke {
+        /// The account's username
+        username: String,
+    },
+}
 
 /// `quill migrate`.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -46,40 +141,23 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `quill admin grant|revoke <username>`.
-pub struct RoleChange {
-    grant: bool,
-    username: String,
-}
-
-impl RoleChange {
-    pub fn from_args(args: &[String]) -> Result<Self, String> {
-        match args {
-            [verb, username] if verb == "grant" || verb == "revoke" => Ok(Self {
-                grant: verb == "grant",
-                username: username.clone(),
-            }),
-            _ => Err("usage: quill admin grant <username> | quill admin revoke <username>".into()),
-        }
-    }
-}
-
 /// `quill admin`: the way to make the first admin, audited like the API's admin actions.
 pub async fn admin(settings: &Settings, change: RoleChange) -> anyhow::Result<()> {
     let db = Db::connect_lazy(&settings.database)?;
     db.migrate()
         .await
         .map_err(|e| anyhow::anyhow!("migration failed: {e} (run `quill doctor` to diagnose)"))?;
-    let account = db
-        .set_role(Actor::CommandLine, &change.username, change.grant)
-        .await?;
+    let (grant, username) = match change {
+        RoleChange::Grant { username } => (true, username),
+        RoleChange::Revoke { username } => (false, username),
+    };
+    let account = db.set_role(Actor::CommandLine, &username, grant).await?;
     // Running servers' cached answers may show the old role's view.
     if let Err(e) = db.announce_change("quill admin").await {
         eprintln!("warning: could not tell running servers of the change: {e}");
     }
     db.close().await;
-    let account =
-        account.ok_or_else(|| anyhow::anyhow!("there is no user named {:?}", change.username))?;
+    let account = account.ok_or_else(|| anyhow::anyhow!("there is no user named {username:?}"))?;
     println!("{} is now {}", account.username, account.role);
     Ok(())
 }
@@ -339,5 +417,31 @@ async fn migration_step(db: &Db) -> Step {
     Step {
         name: "migrations",
         outcome,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seed_sizes_take_digit_separators_and_the_last_repeat() {
+        let cli = Cli::try_parse_from(["quill", "seed", "--users", "1_000", "--users", "30"]);
+        let Ok(Cli {
+            command: Some(Command::Seed(size)),
+        }) = cli
+        else {
+            panic!("{cli:?}");
+        };
+        assert_eq!((size.users, size.articles), (30, 2_000));
+        let cli = Cli::try_parse_from(["quill", "seed", "--articles", "1_000_000"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Seed(s)) if s.articles == 1_000_000));
     }
 }

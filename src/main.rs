@@ -1,120 +1,76 @@
 use std::process::ExitCode;
 
+use quill::cli::{self, Cli, Command};
 use quill::settings::Settings;
-use quill::{cli, seed, startup, telemetry, transfer};
+use quill::{seed, startup, telemetry, transfer};
 
 /// Requests allocate many short-lived strings and rows across threads; mimalloc serves that
 /// pattern with less CPU than the system allocator (measured in the README's Performance section).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Exit codes: 0 done, 1 failed, 2 misused (clap's usage errors) or misconfigured.
 fn main() -> ExitCode {
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    match command.as_str() {
-        "help" | "-h" | "--help" => {
-            println!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        "version" | "-V" | "--version" => {
-            println!("quill {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        "serve" | "migrate" | "config" | "doctor" | "healthcheck" | "seed" | "export"
-        | "import" | "admin" => {}
-        other => {
-            eprintln!("quill: unknown command `{other}`\n\n{}", cli::USAGE);
-            return ExitCode::from(2);
-        }
+    let command = Cli::parse_or_exit().command.unwrap_or(Command::Serve);
+    if let Command::Version = command {
+        println!("quill {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
     }
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("quill: configuration error: {e}");
             // Docker reserves health-check exit code 2; anything but 0 means unhealthy.
-            return if command == "healthcheck" {
+            return if let Command::Healthcheck = command {
                 ExitCode::FAILURE
             } else {
                 ExitCode::from(2)
             };
         }
     };
-    match command.as_str() {
-        "config" => {
+    let outcome = match command {
+        Command::Version => unreachable!("answered before the settings are read"),
+        Command::Serve => block_on(serve(&settings)),
+        Command::Migrate => block_on(cli::migrate(&settings)),
+        Command::Seed(size) => block_on(seed::seed(&settings, size)),
+        Command::Export { file } => block_on(transfer::export(&settings, &file)),
+        Command::Import { file } => block_on(transfer::import(&settings, &file)),
+        Command::Admin { change } => block_on(cli::admin(&settings, change)),
+        Command::Config => {
             cli::print_config(&settings);
-            return ExitCode::SUCCESS;
+            Ok(())
         }
-        "healthcheck" => {
-            return if cli::healthcheck(&settings) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            };
+        // These two report on stdout themselves, or (healthcheck) only by their exit code.
+        Command::Doctor => match block_on(async { Ok(cli::doctor(&settings).await) }) {
+            Ok(passed) => return passed_or_failed(passed),
+            Err(e) => Err(e),
+        },
+        Command::Healthcheck => return passed_or_failed(cli::healthcheck(&settings)),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quill: {e:#}");
+            ExitCode::FAILURE
         }
-        _ => {}
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+}
+
+/// Runs a command on a runtime of its own: `config` and `healthcheck` need none.
+fn block_on<T>(command: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("quill: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async {
-        let outcome = match command.as_str() {
-            "migrate" => cli::migrate(&settings).await,
-            "seed" => {
-                let args: Vec<String> = std::env::args().skip(2).collect();
-                match seed::SeedSize::from_args(&args) {
-                    Ok(size) => seed::seed(&settings, size).await,
-                    Err(e) => {
-                        eprintln!("quill seed: {e}");
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-            "export" | "import" => {
-                let args: Vec<String> = std::env::args().skip(2).collect();
-                let [file] = args.as_slice() else {
-                    eprintln!("quill {command}: give one FILE, e.g. `quill {command} site.jsonl`");
-                    return ExitCode::from(2);
-                };
-                let path = std::path::Path::new(file);
-                if command == "export" {
-                    transfer::export(&settings, path).await
-                } else {
-                    transfer::import(&settings, path).await
-                }
-            }
-            "admin" => {
-                let args: Vec<String> = std::env::args().skip(2).collect();
-                match cli::RoleChange::from_args(&args) {
-                    Ok(change) => cli::admin(&settings, change).await,
-                    Err(e) => {
-                        eprintln!("quill admin: {e}");
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-            "doctor" => {
-                if cli::doctor(&settings).await {
-                    Ok(())
-                } else {
-                    return ExitCode::FAILURE;
-                }
-            }
-            _ => serve(&settings).await,
-        };
-        match outcome {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("quill: {e:#}");
-                ExitCode::FAILURE
-            }
-        }
-    })
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?
+        .block_on(command)
+}
+
+fn passed_or_failed(passed: bool) -> ExitCode {
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {

@@ -23,39 +23,24 @@ use crate::storage::transfer::{self, Table};
 /// Every demo user signs in with this password.
 pub const DEMO_PASSWORD: &str = "password123";
 
-/// How much to make.
-#[derive(Debug, Clone, Copy)]
+/// How much to make: `quill seed`'s options.
+#[derive(Debug, Clone, Copy, clap::Args)]
 pub struct SeedSize {
+    /// Demo users to make
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = at_least_one)]
     pub users: i64,
+    /// Articles to make (every 50th a draft, every 50th unlisted)
+    #[arg(long, value_name = "N", default_value_t = 2_000, value_parser = at_least_one)]
     pub articles: i64,
 }
 
-impl SeedSize {
-    /// `--users N --articles N`, each optional (defaults: 200 users, 2,000 articles).
-    pub fn from_args(args: &[String]) -> Result<Self, String> {
-        let mut size = Self {
-            users: 200,
-            articles: 2_000,
-        };
-        let mut args = args.iter();
-        while let Some(flag) = args.next() {
-            let slot = match flag.as_str() {
-                "--users" => &mut size.users,
-                "--articles" => &mut size.articles,
-                other => {
-                    return Err(format!(
-                        "unknown option `{other}` (use --users N --articles N)"
-                    ));
-                }
-            };
-            *slot = args
-                .next()
-                .and_then(|n| n.replace('_', "").parse().ok())
-                .filter(|n: &i64| *n >= 1)
-                .ok_or_else(|| format!("{flag} needs a whole number of at least 1"))?;
-        }
-        Ok(size)
-    }
+/// A whole number of at least 1, with `_` allowed between digits as in `1_000_000`.
+fn at_least_one(raw: &str) -> Result<i64, String> {
+    raw.replace('_', "")
+        .parse()
+        .ok()
+        .filter(|n: &i64| *n >= 1)
+        .ok_or_else(|| "expected a whole number of at least 1".into())
 }
 
 /// Articles generated and written per round; the next round is generated while one is written.

@@ -11,11 +11,18 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+mod auth;
+mod cache;
+mod database;
+mod limits;
+mod site;
 mod uploads;
+pub use auth::{JwtSettings, MIN_JWT_SECRET_BYTES};
+pub use cache::ReadCacheSettings;
+pub use database::DatabaseSettings;
+pub use limits::{AbuseLimits, TransportLimits};
+pub use site::SiteSettings;
 pub use uploads::{S3Settings, UploadSettings, UploadStore};
-
-/// The minimum JWT secret length accepted in production: HS256 wants at least 256 bits of key.
-pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -37,12 +44,6 @@ pub enum CorsOrigins {
 
 /// A day: no request, connection wait or drain needs longer.
 const MAX_TIMEOUT_SECS: u64 = 86_400;
-/// The sitemaps protocol's limit of URLs per file.
-const SITEMAP_URLS_MAX: u32 = 50_000;
-/// The most `READ_CACHE_MIB` may say: quill is meant to run in a small container.
-const READ_CACHE_MAX_MIB: u64 = 4096;
-/// Ten years: longer token lifetimes are a mistake, and hours past this overflow the clock.
-const MAX_TTL_HOURS: u64 = 87_600;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -71,68 +72,6 @@ pub struct Settings {
     pub uploads: UploadSettings,
     pub read_cache: ReadCacheSettings,
     pub site: SiteSettings,
-}
-
-/// What the pages and feeds call the site.
-#[derive(Debug, Clone)]
-pub struct SiteSettings {
-    /// `SITE_NAME`: the brand in every page's header and title, and the feeds' title.
-    pub name: String,
-    /// `SITE_DESCRIPTION`: one line, the home page's description for search engines.
-    pub description: String,
-}
-
-/// The per-replica read cache (see `http::cache`).
-#[derive(Debug, Clone)]
-pub struct ReadCacheSettings {
-    /// Bytes of answers kept at most (`READ_CACHE_MIB`); `0` turns caching off.
-    pub bytes: u64,
-    /// The longest an answer is kept (`READ_CACHE_TTL_SECS`): the bound for changes quill is not
-    /// told of, such as SQL run by hand.
-    pub ttl: Duration,
-}
-
-/// How many sign-in failures and sign-ups one account or client address gets per window;
-/// `0` turns a limit off.
-#[derive(Debug, Clone)]
-pub struct AbuseLimits {
-    pub window: Duration,
-    pub login_failures_per_account: u32,
-    pub login_failures_per_address: u32,
-    pub signups_per_address: u32,
-    /// Peers whose `X-Forwarded-For` names the client (the load balancer); anyone else's is
-    /// ignored, so clients cannot pick the address they are limited by.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-}
-
-/// What one client connection may hold.
-#[derive(Debug, Clone)]
-pub struct TransportLimits {
-    /// From a request's first byte to the end of its headers.
-    pub header_read_timeout: Duration,
-    /// How long an idle keep-alive connection stays open between requests.
-    pub keep_alive_timeout: Duration,
-    pub max_connections: usize,
-    /// Per client address (peer, not `X-Forwarded-For`); trusted proxies are exempt. `0`: no cap.
-    pub max_connections_per_address: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct DatabaseSettings {
-    /// Full connection URL; it can carry a password, hence secret.
-    pub url: SecretString,
-    pub pool_size: u32,
-    /// How long a request waits for a database connection before answering 503.
-    pub timeout: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct JwtSettings {
-    /// `None` in development means "generate one and keep it in the data directory".
-    pub secret: Option<SecretString>,
-    /// How long a sign-in lasts: every token of a session stops working this long after the
-    /// sign-in, however often it is re-issued.
-    pub session_lifetime: Duration,
 }
 
 /// A configuration mistake, worded as one line that names the variable and the fix.
@@ -234,104 +173,21 @@ impl Settings {
         Self::load(&Source::from_process()?)
     }
 
+    /// Section by section, in a fixed order: of several bad variables, the same one is named first.
     pub fn load(src: &Source) -> Result<Self, ConfigError> {
-        let environment = match src.get("QUILL_ENV").as_deref().map(str::to_ascii_lowercase) {
-            None => Environment::Development,
-            Some(v) if v == "development" || v == "dev" => Environment::Development,
-            Some(v) if v == "production" || v == "prod" => Environment::Production,
-            Some(v) => {
-                return Err(ConfigError::new(format!(
-                    "QUILL_ENV={v} is not valid: expected development or production"
-                )));
-            }
-        };
+        let environment = environment(src)?;
         let production = environment == Environment::Production;
-
         let port = src.parse("PORT", 8080, "a TCP port, 0 to 65535")?;
         let data_dir = PathBuf::from(src.get("DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database = DatabaseSettings {
-            url: database_url(src, &data_dir)?,
-            pool_size: src.parse("DB_POOL_SIZE", 10, "a number of connections, 1 to 1000")?,
-            timeout: src.timeout("DB_TIMEOUT_SECS", 5)?,
-        };
-        if database.pool_size == 0 || database.pool_size > 1000 {
-            return Err(ConfigError::new("DB_POOL_SIZE must be between 1 and 1000"));
-        }
-
-        let secret = src.secret("JWT_SECRET")?;
-        match &secret {
-            None if production => {
-                return Err(ConfigError::new(format!(
-                    "JWT_SECRET (or JWT_SECRET_FILE) is required when QUILL_ENV=production: \
-                     set at least {MIN_JWT_SECRET_BYTES} random bytes, e.g. `openssl rand -base64 48`"
-                )));
-            }
-            Some(s) if production && s.expose_secret().len() < MIN_JWT_SECRET_BYTES => {
-                return Err(ConfigError::new(format!(
-                    "JWT_SECRET is too short ({} bytes): QUILL_ENV=production needs at least \
-                     {MIN_JWT_SECRET_BYTES}, e.g. `openssl rand -base64 48`",
-                    s.expose_secret().len()
-                )));
-            }
-            _ => {}
-        }
-        let jwt = JwtSettings {
-            secret,
-            session_lifetime: match src.parse::<u64>("JWT_TTL_HOURS", 168, "whole hours")? {
-                hours @ 1..=MAX_TTL_HOURS => Duration::from_secs(3600 * hours),
-                _ => {
-                    return Err(ConfigError::new(format!(
-                        "JWT_TTL_HOURS must be from 1 to {MAX_TTL_HOURS} (ten years)"
-                    )));
-                }
-            },
-        };
-
-        let cors_origins = match src.get("CORS_ORIGINS") {
-            None if production => CorsOrigins::List(Vec::new()),
-            None => CorsOrigins::Any,
-            Some(v) if v.trim() == "*" => CorsOrigins::Any,
-            Some(v) => CorsOrigins::List(parse_origins(&v)?),
-        };
-
-        let log_format = match src
-            .get("LOG_FORMAT")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-        {
-            None if production => LogFormat::Json,
-            None => LogFormat::Pretty,
-            Some(v) if v == "json" => LogFormat::Json,
-            Some(v) if v == "pretty" || v == "text" => LogFormat::Pretty,
-            Some(v) => {
-                return Err(ConfigError::new(format!(
-                    "LOG_FORMAT={v} is not valid: expected json or pretty"
-                )));
-            }
-        };
-
-        let public_url = public_url(src, port)?;
+        let database = DatabaseSettings::load(src, &data_dir)?;
+        let jwt = JwtSettings::load(src, production)?;
+        let cors_origins = cors_origins(src, production)?;
+        let log_format = log_format(src, production)?;
+        let public_url = site::public_url(src, port)?;
         Ok(Self {
-            site: SiteSettings {
-                name: one_line(src, "SITE_NAME", "quill")?,
-                description: one_line(
-                    src,
-                    "SITE_DESCRIPTION",
-                    "Stories and ideas, written and read on quill.",
-                )?,
-            },
+            site: SiteSettings::load(src)?,
             uploads: uploads::load(src, &data_dir, &public_url)?,
-            read_cache: ReadCacheSettings {
-                bytes: match src.parse("READ_CACHE_MIB", 8, "a number of MiB, 0 for no cache")? {
-                    mib @ 0..=READ_CACHE_MAX_MIB => mib * 1024 * 1024,
-                    _ => {
-                        return Err(ConfigError::new(format!(
-                            "READ_CACHE_MIB must be from 0 (no cache) to {READ_CACHE_MAX_MIB}"
-                        )));
-                    }
-                },
-                ttl: src.timeout("READ_CACHE_TTL_SECS", 5)?,
-            },
+            read_cache: ReadCacheSettings::load(src)?,
             environment,
             host: src.get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
             port,
@@ -352,55 +208,9 @@ impl Settings {
                 secs => Some(Duration::from_secs(secs)),
             },
             public_url,
-            sitemap_urls_per_file: match src.parse(
-                "SITEMAP_URLS_PER_FILE",
-                SITEMAP_URLS_MAX,
-                "a number of URLs",
-            )? {
-                n @ 1..=SITEMAP_URLS_MAX => n,
-                _ => {
-                    return Err(ConfigError::new(format!(
-                        "SITEMAP_URLS_PER_FILE must be from 1 to {SITEMAP_URLS_MAX} (the \
-                         sitemaps protocol's limit)"
-                    )));
-                }
-            },
-            limits: AbuseLimits {
-                window: src.timeout("RATE_LIMIT_WINDOW_SECS", 900)?,
-                login_failures_per_account: src.parse(
-                    "LOGIN_FAILURES_PER_ACCOUNT",
-                    10,
-                    "a number of failed sign-ins, 0 for no limit",
-                )?,
-                login_failures_per_address: src.parse(
-                    "LOGIN_FAILURES_PER_ADDRESS",
-                    100,
-                    "a number of failed sign-ins, 0 for no limit",
-                )?,
-                signups_per_address: src.parse(
-                    "SIGNUPS_PER_ADDRESS",
-                    100,
-                    "a number of sign-ups, 0 for no limit",
-                )?,
-                trusted_proxies: trusted_proxies(src)?,
-            },
-            transport: TransportLimits {
-                header_read_timeout: src.timeout("HEADER_READ_TIMEOUT_SECS", 10)?,
-                keep_alive_timeout: src.timeout("KEEP_ALIVE_TIMEOUT_SECS", 75)?,
-                max_connections: match src.parse("MAX_CONNECTIONS", 10_000, "a number")? {
-                    0 => {
-                        return Err(ConfigError::new(
-                            "MAX_CONNECTIONS must be at least 1 (keep it below `ulimit -n`)",
-                        ));
-                    }
-                    n => n,
-                },
-                max_connections_per_address: src.parse(
-                    "MAX_CONNECTIONS_PER_ADDRESS",
-                    256,
-                    "a number, 0 for no cap",
-                )?,
-            },
+            sitemap_urls_per_file: site::sitemap_urls_per_file(src)?,
+            limits: AbuseLimits::load(src)?,
+            transport: TransportLimits::load(src)?,
         })
     }
 
@@ -410,47 +220,26 @@ impl Settings {
 
     /// The effective settings as `NAME=value` lines, secrets redacted: what `quill config` prints.
     pub fn redacted_lines(&self) -> Vec<String> {
-        let env = match self.environment {
-            Environment::Development => "development",
-            Environment::Production => "production",
-        };
         let cors = match &self.cors_origins {
             CorsOrigins::Any => "*".to_string(),
             CorsOrigins::List(l) if l.is_empty() => "(none: cross-origin requests refused)".into(),
             CorsOrigins::List(l) => l.join(","),
         };
-        let jwt = match &self.jwt.secret {
-            Some(_) => "[redacted]".to_string(),
-            None => format!(
-                "(generated, kept in {})",
-                self.data_dir.join("jwt-secret").display()
-            ),
+        let log_format = match self.log_format {
+            LogFormat::Json => "json",
+            LogFormat::Pretty => "pretty",
         };
-        vec![
-            format!("QUILL_ENV={env}"),
+        let mut lines = vec![
+            format!("QUILL_ENV={}", self.environment),
             format!("HOST={}", self.host),
             format!("PORT={}", self.port),
             format!("DATA_DIR={}", self.data_dir.display()),
-            format!(
-                "DATABASE_URL={}",
-                redact_url(self.database.url.expose_secret())
-            ),
-            format!("DB_POOL_SIZE={}", self.database.pool_size),
-            format!("DB_TIMEOUT_SECS={}", self.database.timeout.as_secs()),
-            format!("JWT_SECRET={jwt}"),
-            format!(
-                "JWT_TTL_HOURS={}",
-                self.jwt.session_lifetime.as_secs() / 3600
-            ),
+        ];
+        lines.extend(self.database.redacted_lines());
+        lines.extend(self.jwt.redacted_lines(&self.data_dir));
+        lines.extend([
             format!("CORS_ORIGINS={cors}"),
-            format!(
-                "LOG_FORMAT={}",
-                if self.log_format == LogFormat::Json {
-                    "json"
-                } else {
-                    "pretty"
-                }
-            ),
+            format!("LOG_FORMAT={log_format}"),
             format!("LOG_LEVEL={}", self.log_level),
             format!("SHUTDOWN_GRACE_SECS={}", self.shutdown_grace.as_secs()),
             format!("REQUEST_TIMEOUT_SECS={}", self.request_timeout.as_secs()),
@@ -463,46 +252,52 @@ impl Settings {
                 self.public_url.as_str().trim_end_matches('/')
             ),
             format!("SITEMAP_URLS_PER_FILE={}", self.sitemap_urls_per_file),
-            format!("SITE_NAME={}", self.site.name),
-            format!("SITE_DESCRIPTION={}", self.site.description),
-            format!("READ_CACHE_MIB={}", self.read_cache.bytes / (1024 * 1024)),
-            format!("READ_CACHE_TTL_SECS={}", self.read_cache.ttl.as_secs()),
-            format!("RATE_LIMIT_WINDOW_SECS={}", self.limits.window.as_secs()),
-            format!(
-                "LOGIN_FAILURES_PER_ACCOUNT={}",
-                self.limits.login_failures_per_account
-            ),
-            format!(
-                "LOGIN_FAILURES_PER_ADDRESS={}",
-                self.limits.login_failures_per_address
-            ),
-            format!("SIGNUPS_PER_ADDRESS={}", self.limits.signups_per_address),
-            format!(
-                "TRUSTED_PROXIES={}",
-                self.limits
-                    .trusted_proxies
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            format!(
-                "HEADER_READ_TIMEOUT_SECS={}",
-                self.transport.header_read_timeout.as_secs()
-            ),
-            format!(
-                "KEEP_ALIVE_TIMEOUT_SECS={}",
-                self.transport.keep_alive_timeout.as_secs()
-            ),
-            format!("MAX_CONNECTIONS={}", self.transport.max_connections),
-            format!(
-                "MAX_CONNECTIONS_PER_ADDRESS={}",
-                self.transport.max_connections_per_address
-            ),
-        ]
-        .into_iter()
-        .chain(self.uploads.redacted_lines())
-        .collect()
+        ]);
+        lines.extend(self.site.redacted_lines());
+        lines.extend(self.read_cache.redacted_lines());
+        lines.extend(self.limits.redacted_lines());
+        lines.extend(self.transport.redacted_lines());
+        lines.extend(self.uploads.redacted_lines());
+        lines
+    }
+}
+
+/// `QUILL_ENV`: production asks for a real JWT secret and changes the defaults of CORS and logs.
+fn environment(src: &Source) -> Result<Environment, ConfigError> {
+    match src.get("QUILL_ENV").as_deref().map(str::to_ascii_lowercase) {
+        None => Ok(Environment::Development),
+        Some(v) if v == "development" || v == "dev" => Ok(Environment::Development),
+        Some(v) if v == "production" || v == "prod" => Ok(Environment::Production),
+        Some(v) => Err(ConfigError::new(format!(
+            "QUILL_ENV={v} is not valid: expected development or production"
+        ))),
+    }
+}
+
+/// `CORS_ORIGINS`: any origin in development unless set; none in production unless set.
+fn cors_origins(src: &Source, production: bool) -> Result<CorsOrigins, ConfigError> {
+    Ok(match src.get("CORS_ORIGINS") {
+        None if production => CorsOrigins::List(Vec::new()),
+        None => CorsOrigins::Any,
+        Some(v) if v.trim() == "*" => CorsOrigins::Any,
+        Some(v) => CorsOrigins::List(parse_origins(&v)?),
+    })
+}
+
+/// `LOG_FORMAT`: JSON for log collectors in production, readable lines in development.
+fn log_format(src: &Source, production: bool) -> Result<LogFormat, ConfigError> {
+    match src
+        .get("LOG_FORMAT")
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+    {
+        None if production => Ok(LogFormat::Json),
+        None => Ok(LogFormat::Pretty),
+        Some(v) if v == "json" => Ok(LogFormat::Json),
+        Some(v) if v == "pretty" || v == "text" => Ok(LogFormat::Pretty),
+        Some(v) => Err(ConfigError::new(format!(
+            "LOG_FORMAT={v} is not valid: expected json or pretty"
+        ))),
     }
 }
 
@@ -537,124 +332,6 @@ fn read_dot_env(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
         Err(e) if e.not_found() => Ok(Vec::new()),
         Err(e) => Err(unreadable(e)),
     }
-}
-
-/// A short line of text: a name or a description, shown in pages and feeds.
-fn one_line(src: &Source, name: &str, default: &str) -> Result<String, ConfigError> {
-    let value = src.get(name).unwrap_or_else(|| default.to_string());
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > 200 || value.chars().any(char::is_control) {
-        return Err(ConfigError::new(format!(
-            "{name} must be one line of 1 to 200 characters"
-        )));
-    }
-    Ok(value.to_string())
-}
-
-/// `PUBLIC_URL`: an absolute http(s) URL with no query or fragment; by default the local
-/// server, which is right for a developer and wrong behind any load balancer.
-fn public_url(src: &Source, port: u16) -> Result<url::Url, ConfigError> {
-    let raw = src
-        .get("PUBLIC_URL")
-        .unwrap_or_else(|| format!("http://localhost:{port}"));
-    let invalid = || {
-        ConfigError::new(format!(
-            "PUBLIC_URL={raw} is not valid: expected the site's absolute http(s) address, \
-             e.g. https://blog.example.com"
-        ))
-    };
-    let url = url::Url::parse(raw.trim_end_matches('/')).map_err(|_| invalid())?;
-    if !matches!(url.scheme(), "http" | "https")
-        || url.host().is_none()
-        || url.query().is_some()
-        || url.fragment().is_some()
-    {
-        return Err(invalid());
-    }
-    Ok(url)
-}
-
-/// `TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges (`10.0.0.0/8`, `127.0.0.1`).
-fn trusted_proxies(src: &Source) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-    let Some(raw) = src.get("TRUSTED_PROXIES") else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            p.parse::<ipnet::IpNet>()
-                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    ConfigError::new(format!(
-                        "TRUSTED_PROXIES entry {p:?} is not an IP address or CIDR range \
-                         (e.g. 10.0.0.0/8)"
-                    ))
-                })
-        })
-        .collect()
-}
-
-/// `DATABASE_URL`, else a PostgreSQL URL from the `DB_*` parts RDS hands out, else SQLite in `data_dir`.
-fn database_url(src: &Source, data_dir: &Path) -> Result<SecretString, ConfigError> {
-    if let Some(url) = src.secret("DATABASE_URL")? {
-        let u = url.expose_secret();
-        if !(u.starts_with("sqlite:")
-            || u.starts_with("postgres://")
-            || u.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::new(
-                "DATABASE_URL must start with sqlite:, postgres:// or postgresql://",
-            ));
-        }
-        return Ok(url);
-    }
-    let Some(host) = src.get("DB_HOST") else {
-        let path = data_dir.join("quill.db");
-        return Ok(SecretString::from(format!(
-            "sqlite://{}?mode=rwc",
-            path.display()
-        )));
-    };
-    let missing = |name: &str| {
-        ConfigError::new(format!(
-            "{name} is required when DB_HOST is set (or set DATABASE_URL instead)"
-        ))
-    };
-    let name = src.get("DB_NAME").ok_or_else(|| missing("DB_NAME"))?;
-    let user = src
-        .get("DB_USERNAME")
-        .ok_or_else(|| missing("DB_USERNAME"))?;
-    let password = src.secret("DB_PASSWORD")?;
-    let port: u16 = src.parse("DB_PORT", 5432, "a TCP port")?;
-    let sslmode = src.get("DB_SSLMODE").unwrap_or_else(|| "prefer".into());
-    const MODES: [&str; 6] = [
-        "disable",
-        "allow",
-        "prefer",
-        "require",
-        "verify-ca",
-        "verify-full",
-    ];
-    if !MODES.contains(&sslmode.as_str()) {
-        return Err(ConfigError::new(format!(
-            "DB_SSLMODE={sslmode} is not valid: expected one of {}",
-            MODES.join(", ")
-        )));
-    }
-    let mut url = url::Url::parse("postgres://localhost")
-        .map_err(|e| ConfigError::new(format!("internal URL error: {e}")))?;
-    let invalid_host = || ConfigError::new(format!("DB_HOST={host} is not a valid host name"));
-    url.set_host(Some(&host)).map_err(|_| invalid_host())?;
-    url.set_port(Some(port)).map_err(|_| invalid_host())?;
-    url.set_username(&user).map_err(|_| invalid_host())?;
-    if let Some(p) = &password {
-        url.set_password(Some(p.expose_secret()))
-            .map_err(|_| invalid_host())?;
-    }
-    url.set_path(&name);
-    url.query_pairs_mut().append_pair("sslmode", &sslmode);
-    Ok(SecretString::from(url.to_string()))
 }
 
 fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
@@ -1036,6 +713,53 @@ mod tests {
             assert_eq!(redacted, shown);
             assert!(!redacted.contains("hunter2"));
         }
+    }
+
+    /// `quill config` prints the sections in one fixed order, every variable once.
+    #[test]
+    fn config_lines_go_section_by_section() {
+        let lines = load(&[]).unwrap().redacted_lines();
+        let names: Vec<&str> = lines.iter().filter_map(|l| l.split('=').next()).collect();
+        assert_eq!(
+            names,
+            [
+                "QUILL_ENV",
+                "HOST",
+                "PORT",
+                "DATA_DIR",
+                "DATABASE_URL",
+                "DB_POOL_SIZE",
+                "DB_TIMEOUT_SECS",
+                "JWT_SECRET",
+                "JWT_TTL_HOURS",
+                "CORS_ORIGINS",
+                "LOG_FORMAT",
+                "LOG_LEVEL",
+                "SHUTDOWN_GRACE_SECS",
+                "REQUEST_TIMEOUT_SECS",
+                "HSTS_MAX_AGE_SECS",
+                "PUBLIC_URL",
+                "SITEMAP_URLS_PER_FILE",
+                "SITE_NAME",
+                "SITE_DESCRIPTION",
+                "READ_CACHE_MIB",
+                "READ_CACHE_TTL_SECS",
+                "RATE_LIMIT_WINDOW_SECS",
+                "LOGIN_FAILURES_PER_ACCOUNT",
+                "LOGIN_FAILURES_PER_ADDRESS",
+                "SIGNUPS_PER_ADDRESS",
+                "TRUSTED_PROXIES",
+                "HEADER_READ_TIMEOUT_SECS",
+                "KEEP_ALIVE_TIMEOUT_SECS",
+                "MAX_CONNECTIONS",
+                "MAX_CONNECTIONS_PER_ADDRESS",
+                "UPLOAD_MAX_BYTES",
+                "UPLOAD_MAX_PIXELS",
+                "UPLOAD_QUOTA_BYTES",
+                "UPLOADS_PUBLIC_URL",
+                "UPLOADS_S3_BUCKET",
+            ]
+        );
     }
 
     #[test]

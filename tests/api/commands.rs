@@ -11,7 +11,166 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A loopback port nothing listens on (until a test starts a server there).
+fn free_port() -> String {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string()
+}
+
 engine_tests!(migrate_then_doctor_passes, seed_fills_an_empty_site_only);
+
+/// What `quill --help` lists: every command, each with a line saying what it does.
+const COMMANDS: [&str; 11] = [
+    "serve",
+    "migrate",
+    "config",
+    "doctor",
+    "healthcheck",
+    "seed",
+    "export",
+    "import",
+    "admin",
+    "version",
+    "help",
+];
+
+#[test]
+fn help_lists_every_command_with_what_it_does() {
+    for args in [&["--help"][..], &["-h"], &["help"]] {
+        let out = quill(args, &[]);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let text = stdout(&out);
+        assert!(text.contains("Usage: quill [COMMAND]"), "{text}");
+        for command in COMMANDS {
+            let line = text
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{command} ")))
+                .unwrap_or_else(|| panic!("{args:?} does not list {command}: {text}"));
+            assert!(line.split_whitespace().count() > 2, "{line}");
+        }
+        assert!(
+            text.contains("DATABASE_URL") && text.contains("quill config"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_command_s_help_documents_its_flags_and_environment() {
+    for (args, needles) in [
+        (
+            &["seed", "--help"][..],
+            &[
+                "Usage: quill seed [OPTIONS]",
+                "--users <N>",
+                "--articles <N>",
+                "[default: 200]",
+                "password123",
+                "DATABASE_URL",
+            ][..],
+        ),
+        (
+            &["export", "--help"],
+            &["Usage: quill export <FILE>", "DATABASE_URL"],
+        ),
+        (&["import", "--help"], &["Usage: quill import <FILE>"]),
+        (&["admin", "--help"], &["grant ", "revoke "]),
+        (
+            &["admin", "grant", "--help"],
+            &["Usage: quill admin grant <USERNAME>"],
+        ),
+        (
+            &["help", "admin", "revoke"],
+            &["Usage: quill admin revoke <USERNAME>"],
+        ),
+        (&["healthcheck", "--help"], &["HOST", "PORT", "/healthz"]),
+        (&["serve", "--help"], &["PORT", "JWT_SECRET", "QUILL_ENV"]),
+        (&["doctor", "--help"], &["DB_HOST", "DB_SSLMODE"]),
+        (&["migrate", "--help"], &["DATABASE_URL"]),
+        (&["config", "--help"], &["secrets redacted"]),
+    ] {
+        let out = quill(args, &[]);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let text = stdout(&out);
+        for needle in needles {
+            assert!(text.contains(needle), "{args:?} lacks {needle:?}: {text}");
+        }
+    }
+}
+
+/// Misuse is answered before any setting is read, with usage on stderr and exit code 2.
+#[test]
+fn misuse_exits_2_with_usage_on_stderr() {
+    for args in [
+        &["bogus"][..],
+        &["--bogus"],
+        &["migrate", "extra"],
+        &["seed", "--bogus"],
+        &["seed", "--users"],
+        &["export"],
+        &["import", "a.jsonl", "b.jsonl"],
+        &["admin"],
+        &["admin", "promote", "ada"],
+        &["admin", "grant"],
+    ] {
+        let out = quill(args, &[("QUILL_ENV", "not-an-environment")]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("Usage: quill"), "{args:?}: {err}");
+        assert!(!err.contains("configuration error"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = quill(&["seed", "--users", "0"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    for args in [&["--version"][..], &["-V"], &["version"]] {
+        let out = quill(args, &[]);
+        assert!(out.status.success(), "{args:?}");
+        assert_eq!(
+            stdout(&out),
+            format!("quill {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}
+
+/// `quill serve` and `quill` alone both serve (the default command), here on SQLite in DATA_DIR.
+#[test]
+fn serve_is_the_default_command() {
+    for args in [&["serve"][..], &[]] {
+        let port = free_port();
+        let data_dir =
+            std::env::temp_dir().join(format!("quill-serve-{}", uuid::Uuid::new_v4().simple()));
+        let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_quill"))
+            .args(args)
+            .env_clear()
+            .env("HOST", "127.0.0.1")
+            .env("PORT", &port)
+            .env("DATA_DIR", &data_dir)
+            .env("LOG_LEVEL", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the quill binary starts");
+        let alive = (0..300).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            quill(&["healthcheck"], &[("HOST", "127.0.0.1"), ("PORT", &port)])
+                .status
+                .success()
+        });
+        let _ = server.kill();
+        let _ = server.wait();
+        let _ = std::fs::remove_dir_all(&data_dir);
+        assert!(alive, "quill {args:?} did not serve within 30 s");
+    }
+}
 
 /// `quill seed` writes a site whose kept totals match its lists, whose users can sign in, and
 /// refuses to write into a database that has users.
@@ -210,12 +369,7 @@ async fn healthcheck_is_liveness_not_readiness() {
     .unwrap();
     assert!(alive.status.success(), "{alive:?}");
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    let closed = free_port();
     let gone = quill(
         &["healthcheck"],
         &[("HOST", "127.0.0.1"), ("PORT", &closed)],
