@@ -49,6 +49,13 @@ impl Uploads {
     }
 }
 
+impl Uploads {
+    /// The largest file an upload may be.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     // The body is capped by the handler, at the configured size, instead of the API's 1 MiB.
     OpenApiRouter::new()
@@ -207,7 +214,7 @@ async fn read_file(mut multipart: Multipart, max: u64) -> ApiResult<Vec<u8>> {
     })
 }
 
-fn too_large(max: u64) -> ApiError {
+pub fn too_large(max: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "file",

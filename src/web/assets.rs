@@ -55,8 +55,18 @@ pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
-fn all() -> [&'static Asset; 2] {
-    [&STYLE, &ICON]
+/// The editor's enhancements: the draft kept in the browser as the writer types.
+pub static EDITOR: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "editor",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/editor.js"),
+    )
+});
+
+fn all() -> [&'static Asset; 3] {
+    [&STYLE, &ICON, &EDITOR]
 }
 
 /// `GET /assets/{name}`: only the current fingerprint of a file is served; an old one is gone.

@@ -5,7 +5,9 @@
 //! the page was shown to.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, OptionalFromRequestParts, Request};
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, Multipart, OptionalFromRequestParts, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -60,6 +62,94 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
     }
 }
 
+/// A form sent as `multipart/form-data` because it can carry a file: its text fields, the
+/// file's bytes if one was chosen, and who sent it. Checked as [`Posted`] forms are.
+pub struct PostedWithFile {
+    pub viewer: Option<Viewer>,
+    pub fields: HashMap<String, String>,
+    pub file: Option<Bytes>,
+}
+
+impl PostedWithFile {
+    /// The text field `name`, if the form sent it.
+    pub fn field(&mut self, name: &str) -> Option<String> {
+        self.fields.remove(name)
+    }
+}
+
+impl FromRequest<AppState> for PostedWithFile {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let lang = Lang::negotiate(&parts.headers);
+        let viewer =
+            <Viewer as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                .await?;
+        let headers = parts.headers.clone();
+        let refuse = |e: ApiError| error_page(state, lang, e);
+        // Before a byte of the body is read: a forged form's file is never taken in.
+        if !same_origin(&headers, &state.public_url) {
+            return Err(refuse(forged()));
+        }
+        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| refuse(ApiError::new(e.status(), "form", e.body_text())))?;
+        let mut fields = HashMap::new();
+        let mut file = None;
+        let mut text_bytes = 0;
+        let broken = |e: axum::extract::multipart::MultipartError| {
+            refuse(ApiError::new(e.status(), "form", e.body_text()))
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+            let name = field.name().unwrap_or_default().to_string();
+            if name == "file" {
+                let limit = state.uploads.max_bytes();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                    if (bytes.len() + chunk.len()) as u64 > limit {
+                        return Err(refuse(crate::http::uploads::too_large(limit)));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                // A form whose file input was left empty sends a part with no bytes.
+                file = (!bytes.is_empty()).then(|| Bytes::from(bytes));
+            } else {
+                let text = field.text().await.map_err(broken)?;
+                text_bytes += text.len();
+                if text_bytes > TEXT_MAX {
+                    return Err(refuse(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "form",
+                        format!("is larger than {TEXT_MAX} bytes"),
+                    )));
+                }
+                fields.insert(name, text);
+            }
+        }
+        let token = fields.get(CSRF_FIELD).map(String::as_str);
+        check(state, &headers, viewer.as_ref(), token).map_err(refuse)?;
+        Ok(PostedWithFile {
+            viewer,
+            fields,
+            file,
+        })
+    }
+}
+
+/// The text of a form with a file, beside the file: the API's own body limit.
+const TEXT_MAX: usize = crate::http::BODY_LIMIT;
+/// The field that carries a form's token.
+const CSRF_FIELD: &str = "csrf";
+
+fn forged() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "form",
+        "was not sent from this site's page; reload the page and try again",
+    )
+}
+
 /// Whether a form with `token` comes from a page quill showed to this browser.
 pub fn check(
     state: &AppState,
@@ -67,13 +157,6 @@ pub fn check(
     viewer: Option<&Viewer>,
     token: Option<&str>,
 ) -> Result<(), ApiError> {
-    let forged = || {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "form",
-            "was not sent from this site's page; reload the page and try again",
-        )
-    };
     if !same_origin(headers, &state.public_url) {
         return Err(forged());
     }
