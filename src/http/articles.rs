@@ -11,7 +11,6 @@ use super::AppState;
 use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query, patch, suspended};
-use super::moderation::blocked;
 use super::paging::{ARTICLES, PageParams, cursor};
 use crate::domain::Validator;
 use crate::domain::article::{
@@ -390,7 +389,7 @@ async fn favorite(
     match state.db.favorite(user.id, &slug).await? {
         Reaction::Done => show(&state, &slug, Some(user.id)).await,
         Reaction::NotFound => Err(ApiError::not_found("article")),
-        Reaction::Blocked => Err(blocked("favorite")),
+        Reaction::Blocked => Err(ApiError::blocked("favorite")),
     }
 }
 

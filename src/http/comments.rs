@@ -10,8 +10,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{AuthUser, Json, Path, Query, suspended};
-use super::moderation::blocked;
+use super::extract::{AuthUser, Json, Path, Query, comment_id, suspended};
 use super::paging::{COMMENTS, PageParams};
 use crate::domain::article::{COMMENT_MAX, REPLY_DEPTH_MAX, comment_body};
 use crate::domain::markdown::{render_blocking, render_comment};
@@ -72,12 +71,6 @@ async fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
     Ok(CommentText { html: html?, body })
 }
 
-/// A comment id from the path: a non-numeric one names no comment, so it is a 404 like any
-/// other unknown id.
-pub(super) fn comment_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("comment"))
-}
-
 fn change_error<T>(change: CommentChange<T>) -> Result<T, ApiError> {
     match change {
         CommentChange::Done(t) => Ok(t),
@@ -136,7 +129,7 @@ async fn add_comment(
             axum::Json(CommentBody { comment: *comment }),
         )),
         CommentWrite::ArticleNotFound => Err(ApiError::not_found("article")),
-        CommentWrite::Blocked => Err(blocked("comment")),
+        CommentWrite::Blocked => Err(ApiError::blocked("comment")),
         CommentWrite::Suspended => Err(suspended()),
         CommentWrite::ParentNotFound => Err(ApiError::invalid(
             "parentId",

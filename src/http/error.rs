@@ -72,6 +72,15 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, resource, "forbidden")
     }
 
+    /// 403 for what a user the author blocked may not do (follow, comment, reply, favorite, clap).
+    pub fn blocked(field: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            field,
+            "is not allowed: this user has blocked you",
+        )
+    }
+
     pub fn unauthorized(field: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, field, message)
     }

@@ -9,9 +9,8 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Path};
-use super::moderation::blocked;
 use crate::domain::views::Profile;
-use crate::storage::profiles::{Following, ProfileRow};
+use crate::storage::profiles::Following;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,18 +23,6 @@ pub struct ProfileBody {
     pub profile: Profile,
 }
 
-pub(super) async fn find(
-    state: &AppState,
-    username: &str,
-    viewer: Option<i64>,
-) -> ApiResult<ProfileRow> {
-    state
-        .db
-        .profile(username, viewer)
-        .await?
-        .ok_or_else(|| ApiError::not_found("profile"))
-}
-
 /// A user's public profile; `following` says whether the signed-in viewer follows them.
 #[utoipa::path(get, path = "/api/profiles/{username}", tag = "profiles",
     params(("username" = String, Path)), security((), ("Token" = [])),
@@ -45,7 +32,11 @@ async fn get_profile(
     viewer: Option<AuthUser>,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
-    let row = find(&state, &username, viewer.map(|v| v.id)).await?;
+    let row = state
+        .db
+        .profile(&username, viewer.map(|v| v.id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("profile"))?;
     Ok(axum::Json(ProfileBody {
         profile: row.profile,
     }))
@@ -66,16 +57,12 @@ async fn follow(
     user: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
-    let mut row = find(&state, &username, Some(user.id)).await?;
-    match state.db.follow(user.id, row.id).await? {
-        Following::Done => {}
-        Following::Yourself => return Err(ApiError::invalid("profile", "can't follow yourself")),
-        Following::Blocked => return Err(blocked("profile")),
+    match state.db.follow(user.id, &username).await? {
+        Following::Done(profile) => Ok(axum::Json(ProfileBody { profile })),
+        Following::NotFound => Err(ApiError::not_found("profile")),
+        Following::Yourself => Err(ApiError::invalid("profile", "can't follow yourself")),
+        Following::Blocked => Err(ApiError::blocked("profile")),
     }
-    row.profile.following = true;
-    Ok(axum::Json(ProfileBody {
-        profile: row.profile,
-    }))
 }
 
 /// Stop following a user (idempotent).
@@ -87,10 +74,10 @@ async fn unfollow(
     user: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
-    let mut row = find(&state, &username, Some(user.id)).await?;
-    state.db.unfollow(user.id, row.id).await?;
-    row.profile.following = false;
-    Ok(axum::Json(ProfileBody {
-        profile: row.profile,
-    }))
+    let profile = state
+        .db
+        .unfollow(user.id, &username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("profile"))?;
+    Ok(axum::Json(ProfileBody { profile }))
 }

@@ -7,9 +7,11 @@ use sqlx::any::AnyRow;
 use super::Db;
 use super::changes;
 use super::comments::remove_comment;
+use super::profiles::ProfileRow;
 use super::visibility::{COMMENT_SHOWN, Standing as StandingLock, VISIBLE};
 use crate::domain::moderation::{AccountStanding, AuditEntry, Report, ReportKind, Resolution};
 use crate::domain::now_timestamp;
+use crate::domain::views::Profile;
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -42,7 +44,9 @@ pub enum Standing {
 
 /// The outcome of blocking someone.
 pub enum Blocking {
-    Done,
+    /// The profile blocked, as the blocker now sees it (no follow either way).
+    Done(Profile),
+    NotFound,
     /// Nobody blocks themselves.
     Yourself,
 }
@@ -182,7 +186,14 @@ impl Db {
 
     /// Idempotent. Follows between the two, either way, end with the block, as on Medium. What
     /// a block forbids and hides is in [`super::visibility`].
-    pub async fn block(&self, blocker: i64, blocked: i64) -> Result<Blocking, sqlx::Error> {
+    pub async fn block(&self, blocker: i64, username: &str) -> Result<Blocking, sqlx::Error> {
+        let Some(ProfileRow {
+            id: blocked,
+            mut profile,
+        }) = self.profile(username, Some(blocker)).await?
+        else {
+            return Ok(Blocking::NotFound);
+        };
         if blocker == blocked {
             return Ok(Blocking::Yourself);
         }
@@ -206,17 +217,27 @@ impl Db {
         .await?;
         tx.commit().await?;
         changes::changed();
-        Ok(Blocking::Done)
+        profile.following = false;
+        Ok(Blocking::Done(profile))
     }
 
-    /// Idempotent; follows ended by the block stay ended.
-    pub async fn unblock(&self, blocker: i64, blocked: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
+    /// Idempotent; follows ended by the block stay ended. The profile unblocked, or `None` if
+    /// there is no such user.
+    pub async fn unblock(
+        &self,
+        blocker: i64,
+        username: &str,
+    ) -> Result<Option<Profile>, sqlx::Error> {
+        let Some(ProfileRow { id, profile }) = self.profile(username, Some(blocker)).await? else {
+            return Ok(None);
+        };
+        let done = sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
             .bind(blocker)
-            .bind(blocked)
+            .bind(id)
             .execute(&self.pool)
-            .await
-            .map(|done| changes::changed_rows(done.rows_affected()))
+            .await?;
+        changes::changed_rows(done.rows_affected());
+        Ok(Some(profile))
     }
 
     /// Reports an article `reporter` can see. One open report per reporter and article: a
