@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::auth::HasherError;
 use crate::domain::FieldErrors;
 use crate::domain::markdown::Overgrown;
+use crate::storage::uploads::UploadError;
 use crate::storage::users::Taken;
 use crate::storage::{CREDENTIALS_REFUSED, is_credentials_error};
 
@@ -182,6 +183,15 @@ impl From<sqlx::Error> for ApiError {
                 _ => Self::internal(e.into()),
             },
             _ => Self::internal(e.into()),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Database(e) => e.into(),
+            UploadError::Other(e) => Self::internal(e),
         }
     }
 }
