@@ -17,10 +17,11 @@ use crate::domain::article::{
     ArticleStatus, BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, body, description,
     tag_list, title,
 };
-use crate::domain::markdown::{render_article, render_blocking};
 use crate::domain::search::SearchQuery;
 use crate::domain::views::Article;
-use crate::storage::articles::{ArticleChanges, ArticleWrite, NewArticle, Owned, Reaction};
+use crate::storage::articles::{
+    ArticleChanges, ArticleEdit, ArticleWrite, NewArticle, Owned, Reaction,
+};
 use crate::storage::lists::{ArticleFilter, ArticleList};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -281,18 +282,17 @@ async fn create_article(
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let status = v.optional("status", status_field(input.status));
     let (title, description, body) = v.finish(|| Some((title?, description?, body?)))?;
-    let (body, rendered) = render_blocking(body, render_article).await;
     let new = NewArticle {
         title,
         description,
-        rendered: rendered?,
         body,
         tags: tags.unwrap_or_default(),
         status: status.unwrap_or(ArticleStatus::Published),
     };
-    let slug = match state.db.create_article(user.id, &new).await? {
+    let slug = match state.db.create_article(user.id, new).await? {
         ArticleWrite::Created(slug) => slug,
         ArticleWrite::Suspended => return Err(suspended()),
+        ArticleWrite::Overgrown(overgrown) => return Err(overgrown.into()),
     };
     let created = show(&state, &slug, Some(user.id)).await?;
     Ok((StatusCode::CREATED, created))
@@ -326,17 +326,10 @@ async fn update_article(
     let mut v = Validator::new();
     let new_title = v.optional("title", input.title.map(title));
     let new_description = v.optional("description", input.description.map(description));
-    let new_body = v.optional("body", input.body.map(body));
+    let body = v.optional("body", input.body.map(body));
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let status = v.optional("status", status_field(input.status));
     v.finish(|| Some(()))?;
-    let body = match new_body {
-        Some(body) => match render_blocking(body, render_article).await {
-            (body, Ok(rendered)) => Some((body, rendered)),
-            (_, Err(overgrown)) => return Err(overgrown.into()),
-        },
-        None => None,
-    };
     let changes = ArticleChanges {
         title: new_title,
         description: new_description,
@@ -344,10 +337,11 @@ async fn update_article(
         tags,
         status,
     };
-    match state.db.update_article(&slug, user.id, &changes).await? {
-        Owned::Done(new_slug) => show(&state, &new_slug, Some(user.id)).await,
-        Owned::NotFound => Err(ApiError::not_found("article")),
-        Owned::NotOwner => Err(ApiError::forbidden("article")),
+    match state.db.update_article(&slug, user.id, changes).await? {
+        ArticleEdit::Done(new_slug) => show(&state, &new_slug, Some(user.id)).await,
+        ArticleEdit::NotFound => Err(ApiError::not_found("article")),
+        ArticleEdit::NotOwner => Err(ApiError::forbidden("article")),
+        ArticleEdit::Overgrown(overgrown) => Err(overgrown.into()),
     }
 }
 

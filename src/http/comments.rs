@@ -13,9 +13,8 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query, comment_id, suspended};
 use super::paging::{COMMENTS, PageParams};
 use crate::domain::article::{COMMENT_MAX, REPLY_DEPTH_MAX, comment_body};
-use crate::domain::markdown::{render_blocking, render_comment};
 use crate::domain::views::Comment;
-use crate::storage::comments::{CommentChange, CommentText, CommentWrite};
+use crate::storage::comments::{CommentChange, CommentWrite};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -65,10 +64,8 @@ fn comment_body_schema() -> utoipa::openapi::Object {
     )
 }
 
-async fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
-    let body = comment_body(raw).map_err(|m| ApiError::invalid("body", m))?;
-    let (body, html) = render_blocking(body, render_comment).await;
-    Ok(CommentText { html: html?, body })
+fn text(raw: Option<String>) -> Result<String, ApiError> {
+    comment_body(raw).map_err(|m| ApiError::invalid("body", m))
 }
 
 fn change_error<T>(change: CommentChange<T>) -> Result<T, ApiError> {
@@ -77,6 +74,7 @@ fn change_error<T>(change: CommentChange<T>) -> Result<T, ApiError> {
         CommentChange::ArticleNotFound => Err(ApiError::not_found("article")),
         CommentChange::CommentNotFound => Err(ApiError::not_found("comment")),
         CommentChange::NotAuthor => Err(ApiError::forbidden("comment")),
+        CommentChange::Overgrown(overgrown) => Err(overgrown.into()),
     }
 }
 
@@ -118,10 +116,10 @@ async fn add_comment(
     Path(slug): Path<String>,
     Json(input): Json<NewCommentBody>,
 ) -> ApiResult<(StatusCode, axum::Json<CommentBody>)> {
-    let text = text(input.comment.body).await?;
+    let body = text(input.comment.body)?;
     match state
         .db
-        .add_comment(&slug, user.id, &text, input.comment.parent_id)
+        .add_comment(&slug, user.id, body, input.comment.parent_id)
         .await?
     {
         CommentWrite::Done(comment) => Ok((
@@ -131,6 +129,7 @@ async fn add_comment(
         CommentWrite::ArticleNotFound => Err(ApiError::not_found("article")),
         CommentWrite::Blocked => Err(ApiError::blocked("comment")),
         CommentWrite::Suspended => Err(suspended()),
+        CommentWrite::Overgrown(overgrown) => Err(overgrown.into()),
         CommentWrite::ParentNotFound => Err(ApiError::invalid(
             "parentId",
             "must be a comment on this article",
@@ -159,8 +158,8 @@ async fn edit_comment(
     Json(input): Json<EditCommentBody>,
 ) -> ApiResult<axum::Json<CommentBody>> {
     let id = comment_id(&id)?;
-    let text = text(input.comment.body).await?;
-    let comment = change_error(state.db.edit_comment(&slug, id, user.id, &text).await?)?;
+    let body = text(input.comment.body)?;
+    let comment = change_error(state.db.edit_comment(&slug, id, user.id, body).await?)?;
     Ok(axum::Json(CommentBody { comment }))
 }
 

@@ -8,15 +8,15 @@ use super::notifications::notify_followers;
 use super::visibility::{AUTHOR_ALLOWS, LISTED, VISIBLE};
 use super::{Db, Sql, is_unique_violation};
 use crate::domain::article::{ArticleStatus, SlugKind, slug_candidate, slug_derives_from, slugify};
-use crate::domain::markdown::RenderedArticle;
+use crate::domain::markdown::{Overgrown, RenderedArticle, render_article, render_blocking};
 use crate::domain::now_timestamp;
 use crate::domain::views::Article;
 
+/// A new article: its fields parsed, its Markdown body not yet rendered.
 pub struct NewArticle {
     pub title: String,
     pub description: String,
     pub body: String,
-    pub rendered: RenderedArticle,
     pub tags: Vec<String>,
     pub status: ArticleStatus,
 }
@@ -25,7 +25,7 @@ pub struct NewArticle {
 pub struct ArticleChanges {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub body: Option<(String, RenderedArticle)>,
+    pub body: Option<String>,
     pub tags: Option<Vec<String>>,
     pub status: Option<ArticleStatus>,
 }
@@ -43,6 +43,18 @@ pub enum ArticleWrite {
     Created(String),
     /// The author was suspended after the request authenticated; nothing was written.
     Suspended,
+    /// The body's HTML would outgrow its Markdown; nothing was written.
+    Overgrown(Overgrown),
+}
+
+/// The outcome of changing an article.
+pub enum ArticleEdit {
+    /// Now under this slug.
+    Done(String),
+    NotFound,
+    NotOwner,
+    /// The new body's HTML would outgrow its Markdown; nothing was written.
+    Overgrown(Overgrown),
 }
 
 /// The outcome of a reader's reaction to an article (a favorite).
@@ -149,18 +161,25 @@ impl Db {
 
     /// Creates the article under a slug derived from its title (see [`SlugKind`]), suffixed
     /// when another article holds the plain one (also when a concurrent request takes it
-    /// first), unless its author has been suspended meanwhile.
+    /// first), unless its author has been suspended meanwhile. The body is rendered now, once.
     pub async fn create_article(
         &self,
         author: i64,
-        new: &NewArticle,
+        mut new: NewArticle,
     ) -> Result<ArticleWrite, sqlx::Error> {
+        let (body, rendered) = render_blocking(new.body, render_article).await;
+        new.body = body;
+        let rendered = match rendered {
+            Ok(rendered) => rendered,
+            Err(overgrown) => return Ok(ArticleWrite::Overgrown(overgrown)),
+        };
         let base = slugify(&new.title);
         let kind = SlugKind::of(new.status);
         let tag_list =
             serde_json::to_string(&new.tags).map_err(|e| sqlx::Error::Encode(e.into()))?;
         with_free_slug(|attempt| {
-            self.insert_article(author, new, &tag_list, slug_candidate(&base, kind, attempt))
+            let slug = slug_candidate(&base, kind, attempt);
+            self.insert_article(author, &new, &rendered, &tag_list, slug)
         })
         .await
     }
@@ -169,6 +188,7 @@ impl Db {
         &self,
         author: i64,
         new: &NewArticle,
+        rendered: &RenderedArticle,
         tag_list: &str,
         slug: String,
     ) -> Result<ArticleWrite, sqlx::Error> {
@@ -187,7 +207,7 @@ impl Db {
         .bind(&new.description)
         .bind(tag_list)
         .bind(new.status.as_str())
-        .bind(new.rendered.reading_time_minutes)
+        .bind(rendered.reading_time_minutes)
         .bind(now_timestamp())
         .fetch_one(&mut *tx)
         .await?;
@@ -195,7 +215,7 @@ impl Db {
         sqlx::query("INSERT INTO article_bodies (article_id, body, body_html) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(&new.body)
-            .bind(&new.rendered.html)
+            .bind(&rendered.html)
             .execute(&mut *tx)
             .await?;
         super::tags::link_tags(&mut tx, id, &new.tags).await?;
@@ -211,13 +231,23 @@ impl Db {
     /// (see [`SlugKind`]): a new title, publishing and unpublishing bring a new one; other
     /// edits keep it. The status changes in the same statement as everything else, so a
     /// published article turned back into a draft leaves every list, tag count and search at
-    /// once.
+    /// once. A new body is rendered first, once.
     pub async fn update_article(
         &self,
         slug: &str,
         user: i64,
-        changes: &ArticleChanges,
-    ) -> Result<Owned<String>, sqlx::Error> {
+        mut changes: ArticleChanges,
+    ) -> Result<ArticleEdit, sqlx::Error> {
+        let rendered = match changes.body.take() {
+            Some(body) => match render_blocking(body, render_article).await {
+                (body, Ok(rendered)) => {
+                    changes.body = Some(body);
+                    Some(rendered)
+                }
+                (_, Err(overgrown)) => return Ok(ArticleEdit::Overgrown(overgrown)),
+            },
+            None => None,
+        };
         let row = sqlx::query(&format!(
             "SELECT a.id, a.author_id, a.title, a.status FROM articles a \
              WHERE a.slug = $2 AND {VISIBLE}"
@@ -227,10 +257,10 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
-            return Ok(Owned::NotFound);
+            return Ok(ArticleEdit::NotFound);
         };
         if row.try_get::<i64, _>("author_id")? != user {
-            return Ok(Owned::NotOwner);
+            return Ok(ArticleEdit::NotOwner);
         }
         let status = match changes.status {
             Some(status) => status,
@@ -240,18 +270,12 @@ impl Db {
         let kind = SlugKind::of(status);
         let title: String = row.try_get("title")?;
         let base = slugify(changes.title.as_deref().unwrap_or(&title));
-        let tag_list = changes
-            .tags
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| sqlx::Error::Encode(e.into()))?;
         let id: i64 = row.try_get("id")?;
         with_free_slug(|attempt| {
             // The current slug stays while it is what the title and status would make.
             let new_slug = (attempt > 0 || !slug_derives_from(slug, &base, kind))
                 .then(|| slug_candidate(&base, kind, attempt));
-            self.apply_changes(id, user, slug, new_slug, changes, tag_list.as_deref())
+            self.apply_changes(id, user, slug, new_slug, &changes, rendered.as_ref())
         })
         .await
     }
@@ -266,8 +290,14 @@ impl Db {
         slug: &str,
         new_slug: Option<String>,
         changes: &ArticleChanges,
-        tag_list: Option<&str>,
-    ) -> Result<Owned<String>, sqlx::Error> {
+        rendered: Option<&RenderedArticle>,
+    ) -> Result<ArticleEdit, sqlx::Error> {
+        let tag_list = changes
+            .tags
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| sqlx::Error::Encode(e.into()))?;
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE articles SET \
@@ -286,14 +316,14 @@ impl Db {
         .bind(now_timestamp())
         .bind(user)
         .bind(changes.status.map(ArticleStatus::as_str))
-        .bind(changes.body.as_ref().map(|(_, r)| r.reading_time_minutes))
+        .bind(rendered.map(|r| r.reading_time_minutes))
         .bind(slug)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = updated else {
-            return Ok(Owned::NotFound);
+            return Ok(ArticleEdit::NotFound);
         };
-        if let Some((body, rendered)) = &changes.body {
+        if let (Some(body), Some(rendered)) = (&changes.body, rendered) {
             sqlx::query(
                 "UPDATE article_bodies SET body = $2, body_html = $3 WHERE article_id = $1",
             )
@@ -315,7 +345,7 @@ impl Db {
         }
         tx.commit().await?;
         changes::changed();
-        Ok(Owned::Done(row.try_get("slug")?))
+        Ok(ArticleEdit::Done(row.try_get("slug")?))
     }
 
     pub async fn delete_article(&self, slug: &str, user: i64) -> Result<Owned<()>, sqlx::Error> {
