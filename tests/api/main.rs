@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod architecture;
 mod articles;
 mod bookmarks;
 mod caching;
