@@ -161,18 +161,6 @@ async fn resolve_reports_on(
 }
 
 impl Db {
-    /// Whether the account is suspended.
-    pub async fn is_suspended(&self, user: i64) -> Result<bool, sqlx::Error> {
-        let row = sqlx::query("SELECT suspended_at FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(row) => row.try_get::<Option<String>, _>("suspended_at")?.is_some(),
-            None => false,
-        })
-    }
-
     /// Whether `blocker` has blocked `blocked`.
     pub(super) async fn blocks(&self, blocker: i64, blocked: i64) -> Result<bool, sqlx::Error> {
         let row =
