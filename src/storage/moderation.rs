@@ -216,16 +216,8 @@ impl Db {
         blocker: i64,
         username: &str,
     ) -> Result<Option<Profile>, sqlx::Error> {
-        let Some(ProfileRow { id, profile }) = self.profile(username, Some(blocker)).await? else {
-            return Ok(None);
-        };
-        let done = sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
-            .bind(blocker)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        changes::changed_rows(done.rows_affected());
-        Ok(Some(profile))
+        let delete = "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2";
+        self.undo_towards(blocker, username, delete).await
     }
 
     /// Reports an article `reporter` can see. One open report per reporter and article: a

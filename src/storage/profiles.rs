@@ -95,17 +95,31 @@ impl Db {
         follower: i64,
         username: &str,
     ) -> Result<Option<Profile>, sqlx::Error> {
-        let Some(ProfileRow { id, mut profile }) = self.profile(username, Some(follower)).await?
-        else {
+        let delete = "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2";
+        let profile = self.undo_towards(follower, username, delete).await?;
+        Ok(profile.map(|profile| Profile {
+            following: false,
+            ..profile
+        }))
+    }
+
+    /// Runs `delete` of what `actor` ($1) did towards the user `username` ($2), and answers that
+    /// user's profile as `actor` saw it before; `None` if there is no such user.
+    pub(super) async fn undo_towards(
+        &self,
+        actor: i64,
+        username: &str,
+        delete: &str,
+    ) -> Result<Option<Profile>, sqlx::Error> {
+        let Some(ProfileRow { id, profile }) = self.profile(username, Some(actor)).await? else {
             return Ok(None);
         };
-        let done = sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
-            .bind(follower)
+        let done = sqlx::query(delete)
+            .bind(actor)
             .bind(id)
             .execute(&self.pool)
             .await?;
         changes::changed_rows(done.rows_affected());
-        profile.following = false;
         Ok(Some(profile))
     }
 }
