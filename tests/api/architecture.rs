@@ -150,7 +150,7 @@ impl Crate {
             .into_iter()
             .filter(|p| p.file_name().is_some_and(|n| n != "main.rs"))
             .map(|p| {
-                let module = module_of(&p.strip_prefix(&root).unwrap().to_path_buf());
+                let module = module_of(p.strip_prefix(&root).unwrap());
                 (p, module)
             })
             .collect();
