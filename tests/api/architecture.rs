@@ -417,18 +417,23 @@ fn paths_in(
     let mut found = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        let test_module = punct(i, '#')
+        let cfg_test = punct(i, '#')
             && punct(i + 1, '[')
             && ident(i + 2) == Some("cfg")
             && punct(i + 3, '(')
             && ident(i + 4) == Some("test")
             && punct(i + 5, ')')
-            && punct(i + 6, ']')
-            && ident(i + 7) == Some("mod")
-            && punct(i + 9, '{');
-        if test_module {
-            i = closing(&tokens, i + 9);
-            continue;
+            && punct(i + 6, ']');
+        if cfg_test {
+            // Past any further attributes, to the item the `cfg` applies to.
+            let mut item = i + 7;
+            while punct(item, '#') && punct(item + 1, '[') {
+                item = closing(&tokens, item + 1);
+            }
+            if ident(item) == Some("mod") && punct(item + 2, '{') {
+                i = closing(&tokens, item + 2);
+                continue;
+            }
         }
         let after_path = i > 0 && tokens[i - 1].1 == Token::Path;
         if ident(i) == Some("use") {
@@ -463,13 +468,17 @@ fn paths_in(
     found
 }
 
-/// The index after the brace that closes the one at `open`.
+/// The index after the bracket that closes the `{` or `[` at `open`.
 fn closing(tokens: &[(usize, Token)], open: usize) -> usize {
+    let (opener, closer) = match tokens[open].1 {
+        Token::Punct('[') => ('[', ']'),
+        _ => ('{', '}'),
+    };
     let mut depth = 0;
     for (i, (_, token)) in tokens.iter().enumerate().skip(open) {
         match token {
-            Token::Punct('{') => depth += 1,
-            Token::Punct('}') => {
+            Token::Punct(c) if *c == opener => depth += 1,
+            Token::Punct(c) if *c == closer => {
                 depth -= 1;
                 if depth == 0 {
                     return i + 1;
