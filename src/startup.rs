@@ -15,6 +15,7 @@ use crate::http::cache::ReadCache;
 use crate::http::{self, AppState, Health};
 use crate::settings::{Settings, TransportLimits};
 use crate::storage::changes::{self, Changes};
+use crate::storage::uploads::Uploads;
 use crate::storage::{CREDENTIALS_REFUSED, Db, Engine, is_credentials_error};
 use crate::web;
 
@@ -45,7 +46,7 @@ impl Application {
             limits: Arc::new(settings.limits.clone()),
             public_url: settings.public_url.as_str().trim_end_matches('/').into(),
             sitemap_urls_per_file: settings.sitemap_urls_per_file.into(),
-            uploads: Arc::new(http::uploads::Uploads::new(&settings.uploads)?),
+            uploads: Arc::new(Uploads::new(&settings.uploads)?),
             hasher: PasswordHasher::new(),
             health: Arc::new(Health::default()),
             metrics: crate::telemetry::metrics(),

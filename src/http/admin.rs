@@ -10,9 +10,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::comments::comment_id;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{AdminUser, Path, Query};
+use super::extract::{AdminUser, Path, Query, comment_id};
 use super::moderation::ReportBody;
 use super::paging::{PageParams, PageSize, cursor};
 use crate::domain::moderation::{AccountStanding, AuditEntry, Report, Resolution, note};

@@ -11,17 +11,17 @@ use super::AppState;
 use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path, Query, patch, suspended};
-use super::moderation::blocked;
 use super::paging::{ARTICLES, PageParams, cursor};
 use crate::domain::Validator;
 use crate::domain::article::{
     ArticleStatus, BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, body, description,
     tag_list, title,
 };
-use crate::domain::markdown::{render_article, render_blocking};
 use crate::domain::search::SearchQuery;
 use crate::domain::views::Article;
-use crate::storage::articles::{ArticleChanges, ArticleWrite, NewArticle, Owned, Reaction};
+use crate::storage::articles::{
+    ArticleChanges, ArticleEdit, ArticleWrite, NewArticle, Owned, Reaction,
+};
 use crate::storage::lists::{ArticleFilter, ArticleList};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -279,8 +279,8 @@ async fn create_article(
     Ok((StatusCode::CREATED, created))
 }
 
-/// Writing an article as every interface does: the fields checked, the body rendered once,
-/// the article stored under a new slug (answered), unless the author is suspended.
+/// Writing an article as every interface does: the fields checked, then the article stored
+/// (its body rendered once) under a new slug, answered.
 pub async fn write_article(
     state: &AppState,
     user: &AuthUser,
@@ -293,18 +293,17 @@ pub async fn write_article(
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let status = v.optional("status", status_field(input.status));
     let (title, description, body) = v.finish(|| Some((title?, description?, body?)))?;
-    let (body, rendered) = render_blocking(body, render_article).await;
     let new = NewArticle {
         title,
         description,
-        rendered: rendered?,
         body,
         tags: tags.unwrap_or_default(),
         status: status.unwrap_or(ArticleStatus::Published),
     };
-    match state.db.create_article(user.id, &new).await? {
+    match state.db.create_article(user.id, new).await? {
         ArticleWrite::Created(slug) => Ok(slug),
         ArticleWrite::Suspended => Err(suspended()),
+        ArticleWrite::Overgrown(overgrown) => Err(overgrown.into()),
     }
 }
 
@@ -336,8 +335,8 @@ async fn update_article(
     show(&state, &new_slug, Some(user.id)).await
 }
 
-/// Changing an article as every interface does: the fields given checked, a new body rendered
-/// once, the author's article changed; answers its slug, new when the title or status moved it.
+/// Changing an article as every interface does: the fields given checked, then the author's
+/// article changed; answers its slug, new when the title or status moved it.
 pub async fn change_article(
     state: &AppState,
     user: &AuthUser,
@@ -347,17 +346,10 @@ pub async fn change_article(
     let mut v = Validator::new();
     let new_title = v.optional("title", input.title.map(title));
     let new_description = v.optional("description", input.description.map(description));
-    let new_body = v.optional("body", input.body.map(body));
+    let body = v.optional("body", input.body.map(body));
     let tags = v.optional("tagList", tags_field(input.tag_list));
     let status = v.optional("status", status_field(input.status));
     v.finish(|| Some(()))?;
-    let body = match new_body {
-        Some(body) => match render_blocking(body, render_article).await {
-            (body, Ok(rendered)) => Some((body, rendered)),
-            (_, Err(overgrown)) => return Err(overgrown.into()),
-        },
-        None => None,
-    };
     let changes = ArticleChanges {
         title: new_title,
         description: new_description,
@@ -365,7 +357,12 @@ pub async fn change_article(
         tags,
         status,
     };
-    owned(state.db.update_article(slug, user.id, &changes).await?)
+    match state.db.update_article(slug, user.id, changes).await? {
+        ArticleEdit::Done(new_slug) => Ok(new_slug),
+        ArticleEdit::NotFound => Err(ApiError::not_found("article")),
+        ArticleEdit::NotOwner => Err(ApiError::forbidden("article")),
+        ArticleEdit::Overgrown(overgrown) => Err(overgrown.into()),
+    }
 }
 
 /// Delete one's own article with its comments and favorites.
@@ -419,7 +416,7 @@ pub fn favorited(outcome: Reaction) -> ApiResult<()> {
     match outcome {
         Reaction::Done => Ok(()),
         Reaction::NotFound => Err(ApiError::not_found("article")),
-        Reaction::Blocked => Err(blocked("favorite")),
+        Reaction::Blocked => Err(ApiError::blocked("favorite")),
     }
 }
 

@@ -11,7 +11,6 @@ use super::AppState;
 use super::articles::{ArticleBody, show};
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Json, Path};
-use super::moderation::blocked;
 use crate::domain::article::{CLAPS_MAX, claps};
 use crate::storage::claps::Clapping;
 
@@ -58,7 +57,7 @@ pub fn clapped(outcome: Clapping) -> ApiResult<()> {
             "claps",
             "authors cannot clap for their own articles",
         )),
-        Clapping::Blocked => Err(blocked("claps")),
+        Clapping::Blocked => Err(ApiError::blocked("claps")),
         Clapping::OverLimit { left } => Err(ApiError::invalid(
             "claps",
             format!("would pass {CLAPS_MAX} claps for this article: {left} left"),

@@ -10,13 +10,11 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{AuthUser, Json, Path, Query, suspended};
-use super::moderation::blocked;
+use super::extract::{AuthUser, Json, Path, Query, comment_id, suspended};
 use super::paging::{COMMENTS, PageParams};
 use crate::domain::article::{COMMENT_MAX, REPLY_DEPTH_MAX, comment_body};
-use crate::domain::markdown::{render_blocking, render_comment};
 use crate::domain::views::Comment;
-use crate::storage::comments::{CommentChange, CommentText, CommentWrite};
+use crate::storage::comments::{CommentChange, CommentWrite};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -66,16 +64,8 @@ fn comment_body_schema() -> utoipa::openapi::Object {
     )
 }
 
-pub async fn text(raw: Option<String>) -> Result<CommentText, ApiError> {
-    let body = comment_body(raw).map_err(|m| ApiError::invalid("body", m))?;
-    let (body, html) = render_blocking(body, render_comment).await;
-    Ok(CommentText { html: html?, body })
-}
-
-/// A comment id from the path: a non-numeric one names no comment, so it is a 404 like any
-/// other unknown id.
-pub fn comment_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("comment"))
+pub fn text(raw: Option<String>) -> Result<String, ApiError> {
+    comment_body(raw).map_err(|m| ApiError::invalid("body", m))
 }
 
 pub fn change_error<T>(change: CommentChange<T>) -> Result<T, ApiError> {
@@ -84,6 +74,7 @@ pub fn change_error<T>(change: CommentChange<T>) -> Result<T, ApiError> {
         CommentChange::ArticleNotFound => Err(ApiError::not_found("article")),
         CommentChange::CommentNotFound => Err(ApiError::not_found("comment")),
         CommentChange::NotAuthor => Err(ApiError::forbidden("comment")),
+        CommentChange::Overgrown(overgrown) => Err(overgrown.into()),
     }
 }
 
@@ -125,11 +116,11 @@ async fn add_comment(
     Path(slug): Path<String>,
     Json(input): Json<NewCommentBody>,
 ) -> ApiResult<(StatusCode, axum::Json<CommentBody>)> {
-    let text = text(input.comment.body).await?;
+    let body = text(input.comment.body)?;
     let comment = comment_written(
         state
             .db
-            .add_comment(&slug, user.id, &text, input.comment.parent_id)
+            .add_comment(&slug, user.id, body, input.comment.parent_id)
             .await?,
     )?;
     Ok((StatusCode::CREATED, axum::Json(CommentBody { comment })))
@@ -140,8 +131,9 @@ pub fn comment_written(outcome: CommentWrite) -> ApiResult<Comment> {
     match outcome {
         CommentWrite::Done(comment) => Ok(*comment),
         CommentWrite::ArticleNotFound => Err(ApiError::not_found("article")),
-        CommentWrite::Blocked => Err(blocked("comment")),
+        CommentWrite::Blocked => Err(ApiError::blocked("comment")),
         CommentWrite::Suspended => Err(suspended()),
+        CommentWrite::Overgrown(overgrown) => Err(overgrown.into()),
         CommentWrite::ParentNotFound => Err(ApiError::invalid(
             "parentId",
             "must be a comment on this article",
@@ -170,8 +162,8 @@ async fn edit_comment(
     Json(input): Json<EditCommentBody>,
 ) -> ApiResult<axum::Json<CommentBody>> {
     let id = comment_id(&id)?;
-    let text = text(input.comment.body).await?;
-    let comment = change_error(state.db.edit_comment(&slug, id, user.id, &text).await?)?;
+    let body = text(input.comment.body)?;
+    let comment = change_error(state.db.edit_comment(&slug, id, user.id, body).await?)?;
     Ok(axum::Json(CommentBody { comment }))
 }
 

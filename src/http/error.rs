@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::auth::HasherError;
 use crate::domain::FieldErrors;
 use crate::domain::markdown::Overgrown;
+use crate::storage::uploads::UploadError;
 use crate::storage::users::Taken;
 use crate::storage::{CREDENTIALS_REFUSED, is_credentials_error};
 
@@ -83,6 +84,15 @@ impl ApiError {
 
     pub fn forbidden(resource: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, resource, "forbidden")
+    }
+
+    /// 403 for what a user the author blocked may not do (follow, comment, reply, favorite, clap).
+    pub fn blocked(field: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            field,
+            "is not allowed: this user has blocked you",
+        )
     }
 
     pub fn unauthorized(field: &str, message: impl Into<String>) -> Self {
@@ -186,6 +196,15 @@ impl From<sqlx::Error> for ApiError {
                 _ => Self::internal(e.into()),
             },
             _ => Self::internal(e.into()),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Database(e) => e.into(),
+            UploadError::Other(e) => Self::internal(e),
         }
     }
 }

@@ -82,6 +82,12 @@ pub fn suspended() -> ApiError {
     ApiError::unauthorized("token", SUSPENDED)
 }
 
+/// A comment id from the path: a non-numeric one names no comment, so it is a 404 like any
+/// other unknown id.
+pub fn comment_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("comment"))
+}
+
 /// Why a request is not signed in.
 enum Refusal {
     /// The token is missing or does not hold; the reason completes "token ...".

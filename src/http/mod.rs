@@ -38,6 +38,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::settings::{AbuseLimits, CorsOrigins, Settings};
 use crate::storage::Db;
+use crate::storage::uploads::Uploads;
 use error::ApiError;
 
 /// Request bodies above this answer 413.
@@ -60,7 +61,7 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// `SITEMAP_URLS_PER_FILE`.
     pub sitemap_urls_per_file: i64,
-    pub uploads: Arc<uploads::Uploads>,
+    pub uploads: Arc<Uploads>,
     pub cache: Arc<cache::ReadCache>,
     /// `SITE_NAME` and `SITE_DESCRIPTION`: what the pages and feeds call the site.
     pub site_name: Arc<str>,

@@ -8,11 +8,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::comments::comment_id;
 use super::docs::text_schema;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{AuthUser, Json, Path};
-use super::profiles::find;
+use super::extract::{AuthUser, Json, Path, comment_id};
 use crate::domain::moderation::{REASON_MAX, Report, reason};
 use crate::domain::views::Profile;
 use crate::storage::moderation::{Blocking, Reporting};
@@ -22,15 +20,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(report_article))
         .routes(routes!(report_comment))
         .routes(routes!(block, unblock))
-}
-
-/// 403 for what a user the author blocked may not do (follow, comment, reply, favorite, clap).
-pub fn blocked(field: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        field,
-        "is not allowed: this user has blocked you",
-    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -142,21 +131,20 @@ async fn block(
     user: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<BlockBody>> {
-    let mut row = find(&state, &username, Some(user.id)).await?;
-    blocked_by_them(state.db.block(user.id, row.id).await?)?;
-    row.profile.following = false;
+    let profile = blocked_by_them(state.db.block(user.id, &username).await?)?;
     Ok(axum::Json(BlockBody {
         profile: BlockedProfile {
-            profile: row.profile,
+            profile,
             blocking: true,
         },
     }))
 }
 
 /// What a block's outcome says to the blocker, on every interface.
-pub fn blocked_by_them(outcome: Blocking) -> ApiResult<()> {
+pub fn blocked_by_them(outcome: Blocking) -> ApiResult<Profile> {
     match outcome {
-        Blocking::Done => Ok(()),
+        Blocking::Done(profile) => Ok(profile),
+        Blocking::NotFound => Err(ApiError::not_found("profile")),
         Blocking::Yourself => Err(ApiError::invalid("profile", "can't block yourself")),
     }
 }
@@ -170,11 +158,14 @@ async fn unblock(
     user: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<BlockBody>> {
-    let row = find(&state, &username, Some(user.id)).await?;
-    state.db.unblock(user.id, row.id).await?;
+    let profile = state
+        .db
+        .unblock(user.id, &username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("profile"))?;
     Ok(axum::Json(BlockBody {
         profile: BlockedProfile {
-            profile: row.profile,
+            profile,
             blocking: false,
         },
     }))

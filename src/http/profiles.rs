@@ -9,9 +9,8 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Path};
-use super::moderation::blocked;
 use crate::domain::views::Profile;
-use crate::storage::profiles::{Following, ProfileRow};
+use crate::storage::profiles::Following;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,14 +23,6 @@ pub struct ProfileBody {
     pub profile: Profile,
 }
 
-pub async fn find(state: &AppState, username: &str, viewer: Option<i64>) -> ApiResult<ProfileRow> {
-    state
-        .db
-        .profile(username, viewer)
-        .await?
-        .ok_or_else(|| ApiError::not_found("profile"))
-}
-
 /// A user's public profile; `following` says whether the signed-in viewer follows them.
 #[utoipa::path(get, path = "/api/profiles/{username}", tag = "profiles",
     params(("username" = String, Path)), security((), ("Token" = [])),
@@ -41,7 +32,11 @@ async fn get_profile(
     viewer: Option<AuthUser>,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
-    let row = find(&state, &username, viewer.map(|v| v.id)).await?;
+    let row = state
+        .db
+        .profile(&username, viewer.map(|v| v.id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("profile"))?;
     Ok(axum::Json(ProfileBody {
         profile: row.profile,
     }))
@@ -62,20 +57,17 @@ async fn follow(
     user: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
-    let mut row = find(&state, &username, Some(user.id)).await?;
-    followed(state.db.follow(user.id, row.id).await?)?;
-    row.profile.following = true;
-    Ok(axum::Json(ProfileBody {
-        profile: row.profile,
-    }))
+    let profile = followed(state.db.follow(user.id, &username).await?)?;
+    Ok(axum::Json(ProfileBody { profile }))
 }
 
 /// What a follow's outcome says to the follower, on every interface.
-pub fn followed(outcome: Following) -> ApiResult<()> {
+pub fn followed(outcome: Following) -> ApiResult<Profile> {
     match outcome {
-        Following::Done => Ok(()),
+        Following::Done(profile) => Ok(profile),
+        Following::NotFound => Err(ApiError::not_found("profile")),
         Following::Yourself => Err(ApiError::invalid("profile", "can't follow yourself")),
-        Following::Blocked => Err(blocked("profile")),
+        Following::Blocked => Err(ApiError::blocked("profile")),
     }
 }
 
@@ -88,10 +80,10 @@ async fn unfollow(
     user: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileBody>> {
-    let mut row = find(&state, &username, Some(user.id)).await?;
-    state.db.unfollow(user.id, row.id).await?;
-    row.profile.following = false;
-    Ok(axum::Json(ProfileBody {
-        profile: row.profile,
-    }))
+    let profile = state
+        .db
+        .unfollow(user.id, &username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("profile"))?;
+    Ok(axum::Json(ProfileBody { profile }))
 }

@@ -66,10 +66,9 @@ async fn follow_tag(
     user: AuthUser,
     Path(tag): Path<String>,
 ) -> ApiResult<axum::Json<TagBody>> {
-    state.db.follow_tag(user.id, &tag).await?;
     let tag = state
         .db
-        .tag(&tag, user.id)
+        .follow_tag(user.id, &tag)
         .await?
         .ok_or_else(|| ApiError::not_found("tag"))?;
     Ok(axum::Json(TagBody { tag }))
@@ -85,13 +84,9 @@ async fn unfollow_tag(
     user: AuthUser,
     Path(name): Path<String>,
 ) -> ApiResult<axum::Json<TagBody>> {
-    state.db.unfollow_tag(user.id, &name).await?;
-    let tag = state.db.tag(&name, user.id).await?.unwrap_or(Tag {
-        name,
-        articles_count: 0,
-        following: false,
-    });
-    Ok(axum::Json(TagBody { tag }))
+    Ok(axum::Json(TagBody {
+        tag: state.db.unfollow_tag(user.id, &name).await?,
+    }))
 }
 
 /// The tags the signed-in user follows, alphabetical.

@@ -8,7 +8,6 @@ use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,45 +15,12 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{AuthUser, Path};
-use crate::domain::images::{self, Format, Refusal};
-use crate::settings::UploadSettings;
-use crate::storage::objects::{IMMUTABLE, ImageStore};
-use crate::storage::uploads::Recording;
+use crate::domain::images::{Format, Refusal};
+use crate::storage::objects::IMMUTABLE;
+use crate::storage::uploads::Uploading;
 
 /// Room for the multipart framing and any small fields around the file.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
-
-/// The upload feature's state: limits, the store, and the permits for image work.
-pub struct Uploads {
-    max_bytes: u64,
-    max_pixels: u64,
-    quota: Option<u64>,
-    public_url: String,
-    store: ImageStore,
-    /// Decoding holds a whole image in memory and a core busy: at most one per core at a time,
-    /// so a burst of uploads queues instead of exhausting memory.
-    jobs: Semaphore,
-}
-
-impl Uploads {
-    pub fn new(settings: &UploadSettings) -> anyhow::Result<Self> {
-        Ok(Self {
-            max_bytes: settings.max_bytes,
-            max_pixels: settings.max_pixels,
-            quota: settings.quota_bytes,
-            public_url: settings.public_url.clone(),
-            store: ImageStore::new(settings)?,
-            jobs: Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
-        })
-    }
-}
-
-impl Uploads {
-    /// The largest file an upload may be.
-    pub fn max_bytes(&self) -> u64 {
-        self.max_bytes
-    }
-}
 
 pub fn router() -> OpenApiRouter<AppState> {
     // The body is capped by the handler, at the configured size, instead of the API's 1 MiB.
@@ -110,72 +76,33 @@ async fn create_upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let uploads = &state.uploads;
+    let max = state.uploads.max_bytes();
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > uploads.max_bytes + MULTIPART_OVERHEAD) {
-        return Err(too_large(uploads.max_bytes));
+    if declared.is_some_and(|n| n > max + MULTIPART_OVERHEAD) {
+        return Err(too_large(max));
     }
-    let file = read_file(multipart.map_err(not_multipart)?, uploads.max_bytes).await?;
-    let processed = {
-        let _permit = uploads
-            .jobs
-            .acquire()
-            .await
-            .map_err(|e| ApiError::internal(e.into()))?;
-        let max_pixels = uploads.max_pixels;
-        tokio::task::spawn_blocking(move || images::process(&file, max_pixels))
-            .await
-            .map_err(|e| ApiError::internal(e.into()))?
-            .map_err(refused)?
-    };
-    let name = format!("{}.{}", processed.hash, processed.format.ext());
-    let url = format!("{}/{name}", uploads.public_url);
-    let answer = |status| {
-        (
-            status,
-            axum::Json(UploadBody {
-                upload: Upload { url: url.clone() },
-            }),
-        )
-            .into_response()
-    };
-    if state.db.has_upload(user.id, &processed.hash).await? {
-        return Ok(answer(StatusCode::OK));
-    }
-    let size = processed.bytes.len() as i64;
-    let quota = uploads
-        .quota
-        .map_or(i64::MAX, |q| i64::try_from(q).unwrap_or(i64::MAX));
-    // Checked before storing too, so that a user at their quota cannot fill the store.
-    let used = state.db.upload_usage(user.id).await?;
-    if used.saturating_add(size) > quota {
-        return Err(over_quota(quota, used));
-    }
-    // Stored before it is recorded: a recorded upload always has its object. An object whose
-    // recording then fails (the quota passed by a concurrent upload) stays, unreferenced.
-    uploads
-        .store
-        .put(&name, processed.format.content_type(), processed.bytes)
-        .await
-        .map_err(|e| {
-            ApiError::internal(anyhow::Error::new(e).context("while storing an upload"))
-        })?;
-    match state
-        .db
-        .record_upload(
-            user.id,
-            &processed.hash,
-            processed.format.ext(),
-            size,
-            quota,
-        )
-        .await?
-    {
-        Recording::Added => Ok(answer(StatusCode::CREATED)),
-        Recording::AlreadyThere => Ok(answer(StatusCode::OK)),
-        Recording::OverQuota { used } => Err(over_quota(quota, used)),
+    let file = read_file(multipart.map_err(not_multipart)?, max).await?;
+    let (status, url) = uploaded(state.uploads.upload(&state.db, user.id, file).await?)?;
+    Ok((
+        status,
+        axum::Json(UploadBody {
+            upload: Upload { url },
+        }),
+    )
+        .into_response())
+}
+
+/// What an upload's outcome says to the uploader, on every interface: 201 with the URL of a
+/// new image, 200 with the URL of one they had stored already.
+pub fn uploaded(outcome: Uploading) -> ApiResult<(StatusCode, String)> {
+    match outcome {
+        Uploading::Stored { url } => Ok((StatusCode::CREATED, url)),
+        Uploading::AlreadyThere { url } => Ok((StatusCode::OK, url)),
+        Uploading::TooLarge { max } => Err(too_large(max)),
+        Uploading::Refused(refusal) => Err(refused(refusal)),
+        Uploading::OverQuota { quota, used } => Err(over_quota(quota, used)),
     }
 }
 
@@ -310,17 +237,7 @@ async fn serve_upload(
     let found = if cached {
         None
     } else {
-        Some(
-            state
-                .uploads
-                .store
-                .get(&file)
-                .await
-                .map_err(|e| {
-                    ApiError::internal(anyhow::Error::new(e).context("while reading an upload"))
-                })?
-                .ok_or_else(not_found)?,
-        )
+        Some(state.uploads.image(&file).await?.ok_or_else(not_found)?)
     };
     let mut response = match found {
         None => StatusCode::NOT_MODIFIED.into_response(),

@@ -17,6 +17,7 @@ use crate::domain::user::{
     Email, Password, Username, login_password, optional_text, profile_image, required_text,
 };
 use crate::domain::views::User;
+use crate::storage::sessions::SessionStart;
 use crate::storage::users::{Account, AccountChanges, AccountUpdate, FRESH_SIGN_IN};
 use secrecy::SecretString;
 
@@ -152,10 +153,7 @@ pub async fn sign_up(
         .create_account(username.as_str(), email.as_str(), &hash)
         .await?
         .map_err(|taken| ApiError::taken(&taken))?;
-    let session = state
-        .db
-        .start_session(account.id, state.session_lifetime)
-        .await?;
+    let session = session(state, account.id).await?;
     Ok((account, session))
 }
 
@@ -197,18 +195,24 @@ pub async fn sign_in(
     )
     .await?
     .ok_or_else(|| ApiError::unauthorized("credentials", "invalid"))?;
-    if state.db.is_suspended(account.id).await? {
-        return Err(ApiError::new(
+    let session = session(state, account.id).await?;
+    Ok((account, session))
+}
+
+/// A new session for the account, unless it is suspended.
+async fn session(state: &AppState, account: i64) -> ApiResult<SessionRef> {
+    match state
+        .db
+        .start_session(account, state.session_lifetime)
+        .await?
+    {
+        SessionStart::Started(session) => Ok(session),
+        SessionStart::Suspended => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "account",
             "is suspended",
-        ));
+        )),
     }
-    let session = state
-        .db
-        .start_session(account.id, state.session_lifetime)
-        .await?;
-    Ok((account, session))
 }
 
 /// The account of `email` if `password` is its password; an unknown email costs a hash too.

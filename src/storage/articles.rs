@@ -1,23 +1,22 @@
 //! One article: its view, and the writes aimed at it (create, update, delete, favorite).
 
-use serde_json::value::RawValue;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
+use super::article_rows::{FROM, article, columns};
 use super::changes;
 use super::notifications::notify_followers;
 use super::visibility::{AUTHOR_ALLOWS, LISTED, VISIBLE};
 use super::{Db, Sql, is_unique_violation};
 use crate::domain::article::{ArticleStatus, SlugKind, slug_candidate, slug_derives_from, slugify};
-use crate::domain::markdown::RenderedArticle;
+use crate::domain::markdown::{Overgrown, RenderedArticle, render_article, render_blocking};
 use crate::domain::now_timestamp;
-use crate::domain::views::{Article, Profile};
+use crate::domain::views::Article;
 
+/// A new article: its fields parsed, its Markdown body not yet rendered.
 pub struct NewArticle {
     pub title: String,
     pub description: String,
     pub body: String,
-    pub rendered: RenderedArticle,
     pub tags: Vec<String>,
     pub status: ArticleStatus,
 }
@@ -26,7 +25,7 @@ pub struct NewArticle {
 pub struct ArticleChanges {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub body: Option<(String, RenderedArticle)>,
+    pub body: Option<String>,
     pub tags: Option<Vec<String>>,
     pub status: Option<ArticleStatus>,
 }
@@ -44,6 +43,18 @@ pub enum ArticleWrite {
     Created(String),
     /// The author was suspended after the request authenticated; nothing was written.
     Suspended,
+    /// The body's HTML would outgrow its Markdown; nothing was written.
+    Overgrown(Overgrown),
+}
+
+/// The outcome of changing an article.
+pub enum ArticleEdit {
+    /// Now under this slug.
+    Done(String),
+    NotFound,
+    NotOwner,
+    /// The new body's HTML would outgrow its Markdown; nothing was written.
+    Overgrown(Overgrown),
 }
 
 /// The outcome of a reader's reaction to an article (a favorite).
@@ -72,92 +83,6 @@ where
             outcome => return outcome,
         }
     }
-}
-
-/// The columns every article view needs, from `articles a JOIN users u` (and `article_bodies b`
-/// with the body). `$1` is the viewer's id, or NULL for an anonymous viewer, for whom the
-/// per-viewer state is a constant and no subquery runs.
-///
-/// The viewer's four answers travel packed in one integer, `viewer` (see [`ViewerState`]): each
-/// column costs a conversion per row in sqlx's `Any` driver, and lists carry 20 rows or more.
-pub(super) fn columns(viewer: bool, with_body: bool) -> String {
-    let per_viewer = if viewer {
-        "CASE WHEN EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $1) \
-              THEN 1 ELSE 0 END \
-         + CASE WHEN EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = $1 AND fo.followee_id = a.author_id) \
-              THEN 2 ELSE 0 END \
-         + CASE WHEN EXISTS (SELECT 1 FROM bookmarks bk WHERE bk.user_id = $1 AND bk.article_id = a.id) \
-              THEN 4 ELSE 0 END \
-         + 8 * COALESCE((SELECT cl.claps FROM claps cl WHERE cl.user_id = $1 AND cl.article_id = a.id), 0) \
-         AS viewer"
-    } else {
-        "0 AS viewer"
-    };
-    let body = if with_body {
-        "b.body, b.body_html"
-    } else {
-        "NULL AS body, NULL AS body_html"
-    };
-    format!(
-        "SELECT a.slug, a.title, a.description, {body}, a.tag_list, a.status, a.published_at, \
-                a.favorites_count, a.claps_count, a.comments_count, a.reading_time_minutes, \
-                a.created_at, a.updated_at, u.username, u.bio, u.image, {per_viewer}"
-    )
-}
-
-/// What the `viewer` column packs: bit 0 favorited, bit 1 following the author, bit 2
-/// bookmarked, and the viewer's claps from bit 3 up.
-struct ViewerState(i64);
-
-impl ViewerState {
-    fn favorited(&self) -> bool {
-        self.0 & 1 != 0
-    }
-
-    fn following(&self) -> bool {
-        self.0 & 2 != 0
-    }
-
-    fn bookmarked(&self) -> bool {
-        self.0 & 4 != 0
-    }
-
-    fn claps(&self) -> i64 {
-        self.0 >> 3
-    }
-}
-
-pub(super) const FROM: &str = " FROM articles a JOIN users u ON u.id = a.author_id";
-
-pub(super) fn article(row: &AnyRow) -> Result<Article, sqlx::Error> {
-    let tag_list: String = row.try_get("tag_list")?;
-    let status: String = row.try_get("status")?;
-    let viewer = ViewerState(row.try_get("viewer")?);
-    Ok(Article {
-        slug: row.try_get("slug")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        body: row.try_get("body")?,
-        body_html: row.try_get("body_html")?,
-        tag_list: RawValue::from_string(tag_list).map_err(|e| sqlx::Error::Decode(e.into()))?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        published_at: row.try_get("published_at")?,
-        status: ArticleStatus::parse(&status).map_err(|e| sqlx::Error::Decode(e.into()))?,
-        favorited: viewer.favorited(),
-        favorites_count: row.try_get("favorites_count")?,
-        claps_count: row.try_get("claps_count")?,
-        viewer_claps: viewer.claps(),
-        bookmarked: viewer.bookmarked(),
-        comments_count: row.try_get("comments_count")?,
-        reading_time_minutes: row.try_get("reading_time_minutes")?,
-        author: Profile {
-            username: row.try_get("username")?,
-            bio: row.try_get("bio")?,
-            image: row.try_get("image")?,
-            following: viewer.following(),
-        },
-    })
 }
 
 /// An article a reader acts on (claps, bookmarks, comments): its id and author, if the article
@@ -236,18 +161,25 @@ impl Db {
 
     /// Creates the article under a slug derived from its title (see [`SlugKind`]), suffixed
     /// when another article holds the plain one (also when a concurrent request takes it
-    /// first), unless its author has been suspended meanwhile.
+    /// first), unless its author has been suspended meanwhile. The body is rendered now, once.
     pub async fn create_article(
         &self,
         author: i64,
-        new: &NewArticle,
+        mut new: NewArticle,
     ) -> Result<ArticleWrite, sqlx::Error> {
+        let (body, rendered) = render_blocking(new.body, render_article).await;
+        new.body = body;
+        let rendered = match rendered {
+            Ok(rendered) => rendered,
+            Err(overgrown) => return Ok(ArticleWrite::Overgrown(overgrown)),
+        };
         let base = slugify(&new.title);
         let kind = SlugKind::of(new.status);
         let tag_list =
             serde_json::to_string(&new.tags).map_err(|e| sqlx::Error::Encode(e.into()))?;
         with_free_slug(|attempt| {
-            self.insert_article(author, new, &tag_list, slug_candidate(&base, kind, attempt))
+            let slug = slug_candidate(&base, kind, attempt);
+            self.insert_article(author, &new, &rendered, &tag_list, slug)
         })
         .await
     }
@@ -256,6 +188,7 @@ impl Db {
         &self,
         author: i64,
         new: &NewArticle,
+        rendered: &RenderedArticle,
         tag_list: &str,
         slug: String,
     ) -> Result<ArticleWrite, sqlx::Error> {
@@ -274,7 +207,7 @@ impl Db {
         .bind(&new.description)
         .bind(tag_list)
         .bind(new.status.as_str())
-        .bind(new.rendered.reading_time_minutes)
+        .bind(rendered.reading_time_minutes)
         .bind(now_timestamp())
         .fetch_one(&mut *tx)
         .await?;
@@ -282,7 +215,7 @@ impl Db {
         sqlx::query("INSERT INTO article_bodies (article_id, body, body_html) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(&new.body)
-            .bind(&new.rendered.html)
+            .bind(&rendered.html)
             .execute(&mut *tx)
             .await?;
         super::tags::link_tags(&mut tx, id, &new.tags).await?;
@@ -298,13 +231,23 @@ impl Db {
     /// (see [`SlugKind`]): a new title, publishing and unpublishing bring a new one; other
     /// edits keep it. The status changes in the same statement as everything else, so a
     /// published article turned back into a draft leaves every list, tag count and search at
-    /// once.
+    /// once. A new body is rendered first, once.
     pub async fn update_article(
         &self,
         slug: &str,
         user: i64,
-        changes: &ArticleChanges,
-    ) -> Result<Owned<String>, sqlx::Error> {
+        mut changes: ArticleChanges,
+    ) -> Result<ArticleEdit, sqlx::Error> {
+        let rendered = match changes.body.take() {
+            Some(body) => match render_blocking(body, render_article).await {
+                (body, Ok(rendered)) => {
+                    changes.body = Some(body);
+                    Some(rendered)
+                }
+                (_, Err(overgrown)) => return Ok(ArticleEdit::Overgrown(overgrown)),
+            },
+            None => None,
+        };
         let row = sqlx::query(&format!(
             "SELECT a.id, a.author_id, a.title, a.status FROM articles a \
              WHERE a.slug = $2 AND {VISIBLE}"
@@ -314,10 +257,10 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
-            return Ok(Owned::NotFound);
+            return Ok(ArticleEdit::NotFound);
         };
         if row.try_get::<i64, _>("author_id")? != user {
-            return Ok(Owned::NotOwner);
+            return Ok(ArticleEdit::NotOwner);
         }
         let status = match changes.status {
             Some(status) => status,
@@ -327,18 +270,12 @@ impl Db {
         let kind = SlugKind::of(status);
         let title: String = row.try_get("title")?;
         let base = slugify(changes.title.as_deref().unwrap_or(&title));
-        let tag_list = changes
-            .tags
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| sqlx::Error::Encode(e.into()))?;
         let id: i64 = row.try_get("id")?;
         with_free_slug(|attempt| {
             // The current slug stays while it is what the title and status would make.
             let new_slug = (attempt > 0 || !slug_derives_from(slug, &base, kind))
                 .then(|| slug_candidate(&base, kind, attempt));
-            self.apply_changes(id, user, slug, new_slug, changes, tag_list.as_deref())
+            self.apply_changes(id, user, slug, new_slug, &changes, rendered.as_ref())
         })
         .await
     }
@@ -353,8 +290,14 @@ impl Db {
         slug: &str,
         new_slug: Option<String>,
         changes: &ArticleChanges,
-        tag_list: Option<&str>,
-    ) -> Result<Owned<String>, sqlx::Error> {
+        rendered: Option<&RenderedArticle>,
+    ) -> Result<ArticleEdit, sqlx::Error> {
+        let tag_list = changes
+            .tags
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| sqlx::Error::Encode(e.into()))?;
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE articles SET \
@@ -373,14 +316,14 @@ impl Db {
         .bind(now_timestamp())
         .bind(user)
         .bind(changes.status.map(ArticleStatus::as_str))
-        .bind(changes.body.as_ref().map(|(_, r)| r.reading_time_minutes))
+        .bind(rendered.map(|r| r.reading_time_minutes))
         .bind(slug)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = updated else {
-            return Ok(Owned::NotFound);
+            return Ok(ArticleEdit::NotFound);
         };
-        if let Some((body, rendered)) = &changes.body {
+        if let (Some(body), Some(rendered)) = (&changes.body, rendered) {
             sqlx::query(
                 "UPDATE article_bodies SET body = $2, body_html = $3 WHERE article_id = $1",
             )
@@ -402,7 +345,7 @@ impl Db {
         }
         tx.commit().await?;
         changes::changed();
-        Ok(Owned::Done(row.try_get("slug")?))
+        Ok(ArticleEdit::Done(row.try_get("slug")?))
     }
 
     pub async fn delete_article(&self, slug: &str, user: i64) -> Result<Owned<()>, sqlx::Error> {

@@ -9,14 +9,9 @@ use super::changes;
 use super::visibility::{AUTHOR_ALLOWS, COMMENT_SHOWN, VISIBLE, blocks};
 use super::{Db, is_foreign_key_violation};
 use crate::domain::article::REPLY_DEPTH_MAX;
+use crate::domain::markdown::{Overgrown, render_blocking, render_comment};
 use crate::domain::now_timestamp;
 use crate::domain::views::{Comment, Profile};
-
-/// A comment to write: the Markdown and its rendering.
-pub struct CommentText {
-    pub body: String,
-    pub html: String,
-}
 
 pub enum CommentWrite {
     Done(Box<Comment>),
@@ -27,6 +22,8 @@ pub enum CommentWrite {
     ParentNotFound,
     /// The commenter was suspended after the request authenticated; nothing was written.
     Suspended,
+    /// The body's HTML would outgrow its Markdown; nothing was written.
+    Overgrown(Overgrown),
     /// The comment answered is already [`REPLY_DEPTH_MAX`] levels deep.
     TooDeep,
 }
@@ -37,6 +34,8 @@ pub enum CommentChange<T> {
     ArticleNotFound,
     CommentNotFound,
     NotAuthor,
+    /// An edit's new body would render to HTML outgrowing its Markdown; nothing was written.
+    Overgrown(Overgrown),
 }
 
 impl CommentChange<()> {
@@ -47,6 +46,7 @@ impl CommentChange<()> {
             Self::ArticleNotFound => Some(CommentChange::ArticleNotFound),
             Self::CommentNotFound => Some(CommentChange::CommentNotFound),
             Self::NotAuthor => Some(CommentChange::NotAuthor),
+            Self::Overgrown(overgrown) => Some(CommentChange::Overgrown(overgrown)),
         }
     }
 }
@@ -157,14 +157,18 @@ impl Db {
     /// answer a live comment on the same article that the commenter sees, whose author has not
     /// blocked them, at most [`REPLY_DEPTH_MAX`] levels deep. All of it is checked in the insert
     /// itself, so a parent deleted or a block made meanwhile is caught too, in the transaction
-    /// that checks the commenter's standing.
+    /// that checks the commenter's standing. The body is rendered first, once.
     pub async fn add_comment(
         &self,
         slug: &str,
         author: i64,
-        text: &CommentText,
+        body: String,
         parent: Option<i64>,
     ) -> Result<CommentWrite, sqlx::Error> {
+        let (body, html) = match render_blocking(body, render_comment).await {
+            (body, Ok(html)) => (body, html),
+            (_, Err(overgrown)) => return Ok(CommentWrite::Overgrown(overgrown)),
+        };
         let mut tx = self.begin_write().await?;
         if !self.may_publish(&mut tx, author).await? {
             return Ok(CommentWrite::Suspended);
@@ -181,8 +185,8 @@ impl Db {
         ))
         .bind(author)
         .bind(slug)
-        .bind(&text.body)
-        .bind(&text.html)
+        .bind(&body)
+        .bind(&html)
         .bind(parent)
         .bind(now_timestamp())
         .fetch_optional(&mut *tx)
@@ -272,14 +276,18 @@ impl Db {
         })
     }
 
-    /// Replaces the body of one's own comment; `updatedAt` moves.
+    /// Replaces the body of one's own comment, rendered first; `updatedAt` moves.
     pub async fn edit_comment(
         &self,
         slug: &str,
         id: i64,
         user: i64,
-        text: &CommentText,
+        body: String,
     ) -> Result<CommentChange<Comment>, sqlx::Error> {
+        let (body, html) = match render_blocking(body, render_comment).await {
+            (body, Ok(html)) => (body, html),
+            (_, Err(overgrown)) => return Ok(CommentChange::Overgrown(overgrown)),
+        };
         if let Some(refused) = self.own_comment(slug, id, user).await?.refusal() {
             return Ok(refused);
         }
@@ -289,8 +297,8 @@ impl Db {
         )
         .bind(id)
         .bind(user)
-        .bind(&text.body)
-        .bind(&text.html)
+        .bind(&body)
+        .bind(&html)
         .bind(now_timestamp())
         .execute(&self.pool)
         .await?;

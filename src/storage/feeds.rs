@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::Db;
-use super::articles::FROM;
+use super::article_rows::FROM;
 use super::lists::{ArticleFilter, ArticleList, PUBLISHED_TOTAL, Parts};
 use crate::domain::feeds::FeedEntry;
 

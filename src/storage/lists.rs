@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::articles::{FROM, article, columns};
+use super::article_rows::{FROM, article, columns};
 use super::search::{SearchPlan, SearchSql, search_sql};
 use super::visibility::{LISTED, VISIBLE};
 use super::{Db, Engine, Sql};

@@ -3,6 +3,7 @@
 //! `ON CONFLICT`, window functions), and the dialects differ only in their migrations and in the
 //! per-connection set-up below.
 
+mod article_rows;
 pub mod articles;
 pub mod bookmarks;
 pub mod bulk;

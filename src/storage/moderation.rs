@@ -7,9 +7,11 @@ use sqlx::any::AnyRow;
 use super::Db;
 use super::changes;
 use super::comments::remove_comment;
+use super::profiles::ProfileRow;
 use super::visibility::{COMMENT_SHOWN, Standing as StandingLock, VISIBLE};
 use crate::domain::moderation::{AccountStanding, AuditEntry, Report, ReportKind, Resolution};
 use crate::domain::now_timestamp;
+use crate::domain::views::Profile;
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -42,7 +44,9 @@ pub enum Standing {
 
 /// The outcome of blocking someone.
 pub enum Blocking {
-    Done,
+    /// The profile blocked, as the blocker now sees it (no follow either way).
+    Done(Profile),
+    NotFound,
     /// Nobody blocks themselves.
     Yourself,
 }
@@ -157,18 +161,6 @@ async fn resolve_reports_on(
 }
 
 impl Db {
-    /// Whether the account is suspended.
-    pub async fn is_suspended(&self, user: i64) -> Result<bool, sqlx::Error> {
-        let row = sqlx::query("SELECT suspended_at FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(row) => row.try_get::<Option<String>, _>("suspended_at")?.is_some(),
-            None => false,
-        })
-    }
-
     /// Whether `blocker` has blocked `blocked`.
     pub async fn blocks(&self, blocker: i64, blocked: i64) -> Result<bool, sqlx::Error> {
         let row =
@@ -182,7 +174,14 @@ impl Db {
 
     /// Idempotent. Follows between the two, either way, end with the block, as on Medium. What
     /// a block forbids and hides is in [`super::visibility`].
-    pub async fn block(&self, blocker: i64, blocked: i64) -> Result<Blocking, sqlx::Error> {
+    pub async fn block(&self, blocker: i64, username: &str) -> Result<Blocking, sqlx::Error> {
+        let Some(ProfileRow {
+            id: blocked,
+            mut profile,
+        }) = self.profile(username, Some(blocker)).await?
+        else {
+            return Ok(Blocking::NotFound);
+        };
         if blocker == blocked {
             return Ok(Blocking::Yourself);
         }
@@ -206,17 +205,19 @@ impl Db {
         .await?;
         tx.commit().await?;
         changes::changed();
-        Ok(Blocking::Done)
+        profile.following = false;
+        Ok(Blocking::Done(profile))
     }
 
-    /// Idempotent; follows ended by the block stay ended.
-    pub async fn unblock(&self, blocker: i64, blocked: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
-            .bind(blocker)
-            .bind(blocked)
-            .execute(&self.pool)
-            .await
-            .map(|done| changes::changed_rows(done.rows_affected()))
+    /// Idempotent; follows ended by the block stay ended. The profile unblocked, or `None` if
+    /// there is no such user.
+    pub async fn unblock(
+        &self,
+        blocker: i64,
+        username: &str,
+    ) -> Result<Option<Profile>, sqlx::Error> {
+        let delete = "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2";
+        self.undo_towards(blocker, username, delete).await
     }
 
     /// Reports an article `reporter` can see. One open report per reporter and article: a

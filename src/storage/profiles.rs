@@ -18,7 +18,9 @@ pub(super) fn read_profile(row: &AnyRow) -> Result<Profile, sqlx::Error> {
 
 /// The outcome of following someone.
 pub enum Following {
-    Done,
+    /// The profile followed, as the follower now sees it.
+    Done(Profile),
+    NotFound,
     /// Nobody follows themselves.
     Yourself,
     /// The one to follow has blocked the follower.
@@ -59,7 +61,14 @@ impl Db {
 
     /// Idempotent: following twice is one follow. Someone who blocked the follower is not
     /// followed by them (checked in the same statement, so a block made meanwhile holds).
-    pub async fn follow(&self, follower: i64, followee: i64) -> Result<Following, sqlx::Error> {
+    pub async fn follow(&self, follower: i64, username: &str) -> Result<Following, sqlx::Error> {
+        let Some(ProfileRow {
+            id: followee,
+            mut profile,
+        }) = self.profile(username, Some(follower)).await?
+        else {
+            return Ok(Following::NotFound);
+        };
         if follower == followee {
             return Ok(Following::Yourself);
         }
@@ -73,21 +82,44 @@ impl Db {
         .execute(&self.pool)
         .await?;
         changes::changed_rows(added.rows_affected());
-        Ok(
-            if added.rows_affected() == 0 && self.blocks(followee, follower).await? {
-                Following::Blocked
-            } else {
-                Following::Done
-            },
-        )
+        if added.rows_affected() == 0 && self.blocks(followee, follower).await? {
+            return Ok(Following::Blocked);
+        }
+        profile.following = true;
+        Ok(Following::Done(profile))
     }
 
-    pub async fn unfollow(&self, follower: i64, followee: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
-            .bind(follower)
-            .bind(followee)
+    /// Idempotent; the profile unfollowed, or `None` if there is no such user.
+    pub async fn unfollow(
+        &self,
+        follower: i64,
+        username: &str,
+    ) -> Result<Option<Profile>, sqlx::Error> {
+        let delete = "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2";
+        let profile = self.undo_towards(follower, username, delete).await?;
+        Ok(profile.map(|profile| Profile {
+            following: false,
+            ..profile
+        }))
+    }
+
+    /// Runs `delete` of what `actor` ($1) did towards the user `username` ($2), and answers that
+    /// user's profile as `actor` saw it before; `None` if there is no such user.
+    pub(super) async fn undo_towards(
+        &self,
+        actor: i64,
+        username: &str,
+        delete: &str,
+    ) -> Result<Option<Profile>, sqlx::Error> {
+        let Some(ProfileRow { id, profile }) = self.profile(username, Some(actor)).await? else {
+            return Ok(None);
+        };
+        let done = sqlx::query(delete)
+            .bind(actor)
+            .bind(id)
             .execute(&self.pool)
-            .await
-            .map(|done| changes::changed_rows(done.rows_affected()))
+            .await?;
+        changes::changed_rows(done.rows_affected());
+        Ok(Some(profile))
     }
 }

@@ -42,24 +42,40 @@ fn session_user(row: &AnyRow) -> Result<SessionUser, sqlx::Error> {
     })
 }
 
+/// The outcome of signing in.
+pub enum SessionStart {
+    Started(SessionRef),
+    /// A suspended account gets no session; nothing was written.
+    Suspended,
+}
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 impl Db {
     /// Starts a session for `user_id` that ends `lifetime` from now, ending the user's oldest
-    /// sessions past [`MAX_SESSIONS_PER_USER`].
+    /// sessions past [`MAX_SESSIONS_PER_USER`], unless the account is suspended.
     pub async fn start_session(
         &self,
         user_id: i64,
         lifetime: Duration,
-    ) -> Result<SessionRef, sqlx::Error> {
+    ) -> Result<SessionStart, sqlx::Error> {
         let created_at = chrono::Utc::now().timestamp_millis();
         let session = SessionRef {
             id: uuid::Uuid::new_v4().simple().to_string(),
             expires_at: now().saturating_add(lifetime.as_secs() as i64),
         };
         let mut tx = self.begin_write().await?;
+        let suspended = sqlx::query(
+            "SELECT 1 AS suspended FROM users WHERE id = $1 AND suspended_at IS NOT NULL",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if suspended.is_some() {
+            return Ok(SessionStart::Suspended);
+        }
         sqlx::query(
             "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
@@ -79,7 +95,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(session)
+        Ok(SessionStart::Started(session))
     }
 
     /// What the token's user is now, if `session_id` is a live session of `user_id`: the one

@@ -48,9 +48,10 @@ impl Db {
     }
 
     /// Idempotent; only a tag some published article uses can be followed (nothing else would
-    /// reach the feed, and a tag only drafts use must not be confirmed to exist).
-    pub async fn follow_tag(&self, user: i64, name: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
+    /// reach the feed, and a tag only drafts use must not be confirmed to exist). The tag as
+    /// `user` now sees it, or `None` for a tag no published article uses.
+    pub async fn follow_tag(&self, user: i64, name: &str) -> Result<Option<Tag>, sqlx::Error> {
+        let done = sqlx::query(
             "INSERT INTO tag_follows (user_id, tag_id) \
              SELECT $1, id FROM tags WHERE name = $2 AND articles_count > 0 \
              ON CONFLICT (user_id, tag_id) DO NOTHING",
@@ -58,20 +59,28 @@ impl Db {
         .bind(user)
         .bind(name)
         .execute(&self.pool)
-        .await
-        .map(|done| changes::changed_rows(done.rows_affected()))
+        .await?;
+        changes::changed_rows(done.rows_affected());
+        self.tag(name, user).await
     }
 
-    pub async fn unfollow_tag(&self, user: i64, name: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
+    /// Idempotent: a tag `user` does not follow, or that no published article uses, is answered
+    /// unfollowed and unused as well.
+    pub async fn unfollow_tag(&self, user: i64, name: &str) -> Result<Tag, sqlx::Error> {
+        let done = sqlx::query(
             "DELETE FROM tag_follows WHERE user_id = $1 \
              AND tag_id IN (SELECT id FROM tags WHERE name = $2)",
         )
         .bind(user)
         .bind(name)
         .execute(&self.pool)
-        .await
-        .map(|done| changes::changed_rows(done.rows_affected()))
+        .await?;
+        changes::changed_rows(done.rows_affected());
+        Ok(self.tag(name, user).await?.unwrap_or_else(|| Tag {
+            name: name.to_string(),
+            articles_count: 0,
+            following: false,
+        }))
     }
 
     /// The tags `user` follows, alphabetical.

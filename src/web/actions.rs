@@ -13,10 +13,11 @@ use crate::domain::article::claps;
 use crate::http::AppState;
 use crate::http::articles::favorited;
 use crate::http::claps::clapped;
-use crate::http::comments::{change_error, comment_id, comment_written, text};
+use crate::http::comments::{change_error, comment_written, text};
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::comment_id;
 use crate::http::moderation::{blocked_by_them, report_reason, reported};
-use crate::http::profiles::{find, followed};
+use crate::http::profiles::followed;
 
 #[derive(Deserialize)]
 pub struct ClapForm {
@@ -161,11 +162,11 @@ pub async fn comment(
                 })?),
                 None => None,
             };
-        let text = text(form.body).await?;
+        let body = text(form.body)?;
         let written = comment_written(
             state
                 .db
-                .add_comment(&slug, viewer.user.id, &text, parent)
+                .add_comment(&slug, viewer.user.id, body, parent)
                 .await?,
         )?;
         Ok(format!("{}#comment-{}", story(&slug), written.id))
@@ -257,13 +258,21 @@ async fn relate(
     };
     let done = async {
         let me = viewer.user.id;
-        let them = find(state, username, Some(me)).await?.id;
+        let not_found = || ApiError::not_found("profile");
         match relation {
-            Relation::Follow => followed(state.db.follow(me, them).await?)?,
-            Relation::Unfollow => state.db.unfollow(me, them).await?,
-            Relation::Block => blocked_by_them(state.db.block(me, them).await?)?,
-            Relation::Unblock => state.db.unblock(me, them).await?,
-        }
+            Relation::Follow => followed(state.db.follow(me, username).await?)?,
+            Relation::Unfollow => state
+                .db
+                .unfollow(me, username)
+                .await?
+                .ok_or_else(not_found)?,
+            Relation::Block => blocked_by_them(state.db.block(me, username).await?)?,
+            Relation::Unblock => state
+                .db
+                .unblock(me, username)
+                .await?
+                .ok_or_else(not_found)?,
+        };
         Ok(back.clone())
     };
     finish(state, lang, done.await)

@@ -7,6 +7,7 @@ mod account;
 mod actions;
 mod article;
 mod assets;
+mod editor;
 mod forms;
 mod home;
 mod i18n;
@@ -75,9 +76,20 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/{username}/unfollow", post(actions::unfollow))
         .route("/profile/{username}/block", post(actions::block))
         .route("/profile/{username}/unblock", post(actions::unblock))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard));
+    // The editor takes images: its forms are capped as they are read, at the upload limit.
+    let editor = Router::new()
+        .route("/editor", get(editor::new_story).post(editor::save_new))
+        .route(
+            "/editor/{slug}",
+            get(editor::edit_story).post(editor::save_story),
+        )
+        .route("/editor/{slug}/delete", post(editor::delete_story))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .route_layer(axum::middleware::from_fn_with_state(state, guard));
     Router::new()
         .merge(pages)
+        .merge(editor)
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/lang/{code}", get(choose_language))

@@ -4,6 +4,7 @@
 mod browser;
 mod helpers;
 
+mod architecture;
 mod articles;
 mod bookmarks;
 mod caching;
