@@ -276,7 +276,7 @@ async fn save(
                 }
                 draft.body.push_str(&format!("![]({url})\n"));
             }
-            Err(e) if e.status().is_client_error() => {
+            Err(e) if correctable(e.status()) => {
                 return again(draft, e.status(), e.lines(), None);
             }
             Err(e) => return error_page(state, lang, e),
@@ -321,11 +321,21 @@ async fn save(
     };
     match stored {
         Ok(slug) => Redirect::to(&format!("/article/{slug}")).into_response(),
-        Err(e) if e.status().is_client_error() && e.status() != StatusCode::NOT_FOUND => {
-            again(draft, e.status(), e.lines(), None)
-        }
+        Err(e) if correctable(e.status()) => again(draft, e.status(), e.lines(), None),
         Err(e) => error_page(state, lang, e),
     }
+}
+
+/// Whether a refusal is about what the writer typed or chose, so the editor is shown again
+/// with their text and what to correct, rather than a page in its place.
+fn correctable(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY
+            | StatusCode::CONFLICT
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+    )
 }
 
 /// `POST /editor/{slug}/delete`: the writer's story deleted, with its comments.

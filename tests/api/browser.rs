@@ -44,18 +44,60 @@ impl Answer {
         form.split("</form>").next().unwrap_or(form)
     }
 
-    /// The hidden fields of the form that posts to `action`, as a browser sends them.
-    pub fn hidden_fields(&self, action: &str) -> Vec<(String, String)> {
-        self.form(action)
-            .split("<input type=\"hidden\" name=\"")
-            .skip(1)
-            .filter_map(|input| {
-                let (name, rest) = input.split_once('"')?;
-                let value = value_of(rest, "value=\"")?;
-                Some((name.to_string(), unescape(&value)))
-            })
-            .collect()
+    /// The fields of the form that posts to `action` with the values a browser would send
+    /// untouched: inputs (not files or buttons), text areas, and each select's chosen option.
+    pub fn form_fields(&self, action: &str) -> Vec<(String, String)> {
+        let form = self.form(action);
+        let mut fields = Vec::new();
+        for input in form.split("<input ").skip(1) {
+            let tag = input.split('>').next().unwrap_or_default();
+            let kind = attribute(tag, "type").unwrap_or_else(|| "text".into());
+            if ["file", "submit", "button"].contains(&kind.as_str())
+                || (kind == "checkbox" && !tag.contains(" checked"))
+            {
+                continue;
+            }
+            if let Some(name) = attribute(tag, "name") {
+                fields.push((name, attribute(tag, "value").unwrap_or_default()));
+            }
+        }
+        for area in form.split("<textarea ").skip(1) {
+            let (tag, rest) = area.split_once('>').unwrap_or_default();
+            if let Some(name) = attribute(tag, "name") {
+                let text = rest.split("</textarea>").next().unwrap_or_default();
+                fields.push((name, unescape(text)));
+            }
+        }
+        for select in form.split("<select ").skip(1) {
+            let (tag, rest) = select.split_once('>').unwrap_or_default();
+            let options = rest.split("</select>").next().unwrap_or_default();
+            let chosen = options
+                .split("<option ")
+                .skip(1)
+                .find(|option| {
+                    option
+                        .split('>')
+                        .next()
+                        .unwrap_or_default()
+                        .contains(" selected")
+                })
+                .or_else(|| options.split("<option ").nth(1));
+            if let (Some(name), Some(option)) = (attribute(tag, "name"), chosen) {
+                let value = attribute(option.split('>').next().unwrap_or_default(), "value");
+                fields.push((name, value.unwrap_or_default()));
+            }
+        }
+        fields
     }
+}
+
+/// The value of attribute `name` in a tag's markup, unescaped.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    tag.split(&format!(" {name}=\""))
+        .nth(1)?
+        .split('"')
+        .next()
+        .map(unescape)
 }
 
 fn unescape(html: &str) -> String {
@@ -155,12 +197,12 @@ impl Browser {
         self.post_from(&origin, action, fields).await
     }
 
-    /// Opens `page`, then sends its form that posts to `action` with `fields` and the hidden
-    /// fields the form holds (its token among them), unless `fields` gives them.
+    /// Opens `page`, then sends its form that posts to `action` as a browser would with
+    /// `fields` typed in: the form's other fields as they are (its token among them).
     pub async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
         let shown = self.get(page).await;
         assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.html);
-        let hidden = shown.hidden_fields(action);
+        let hidden = shown.form_fields(action);
         let mut all: Vec<(&str, &str)> = hidden
             .iter()
             .filter(|(name, _)| fields.iter().all(|(given, _)| given != name))
@@ -168,6 +210,60 @@ impl Browser {
             .collect();
         all.extend_from_slice(fields);
         self.post(action, &all).await
+    }
+
+    /// Sends the form that posts to `action` on `page` as `multipart/form-data`, as a form
+    /// with a file input does: its fields as they are, `fields` typed in, and `file` (or an empty file part,
+    /// as a browser sends for a file input left empty).
+    pub async fn submit_with_file(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        file: Option<&[u8]>,
+    ) -> Answer {
+        let shown = self.get(page).await;
+        assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.html);
+        let boundary = "quill-browser-boundary-5c2e";
+        let mut body = Vec::new();
+        let hidden = shown.form_fields(action);
+        let given = fields.iter().map(|(n, v)| (n.to_string(), v.to_string()));
+        let all = hidden
+            .into_iter()
+            .filter(|(name, _)| fields.iter().all(|(given, _)| given != name))
+            .chain(given);
+        for (name, value) in all {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n",
+                if file.is_some() { "picture.png" } else { "" }
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.unwrap_or_default());
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("origin", self.base.clone())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.answer(response).await
     }
 
     /// A new account, signed in through the sign-up form.
