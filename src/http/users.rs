@@ -73,28 +73,28 @@ pub struct UpdateUserBody {
 
 /// Every field is optional; `bio` and `image` may be `null` or `""` to clear them.
 #[derive(Deserialize, ToSchema)]
-struct UpdateUser {
+pub struct UpdateUser {
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = String, min_length = 3, max_length = 254)]
-    email: Option<Option<String>>,
+    pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = String, min_length = 1, max_length = 64)]
-    username: Option<Option<String>>,
+    pub username: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = String, min_length = 8, max_length = 256)]
-    password: Option<Option<String>>,
+    pub password: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
-    bio: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
     /// An `http:` or `https:` URL, or the `/uploads/...` path of an uploaded image.
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>, max_length = 2048)]
-    image: Option<Option<String>>,
+    pub image: Option<Option<String>>,
     /// The account's current password: needed to change `email` or `password` more than five
     /// minutes after signing in.
     #[serde(default, rename = "currentPassword")]
     #[schema(min_length = 1, max_length = 256)]
-    current_password: Option<String>,
+    pub current_password: Option<String>,
 }
 
 /// The account with a token of `session`.
@@ -280,7 +280,19 @@ async fn update_user(
     client: ClientAddress,
     Json(body): Json<UpdateUserBody>,
 ) -> ApiResult<axum::Json<UserBody>> {
-    let input = body.user;
+    let account = change_account(&state, &user, client, body.user).await?;
+    Ok(axum::Json(user_body(&state, account, &user.session)))
+}
+
+/// Changing one's account as every interface does: the fields given checked, the current
+/// password (when given) checked under the sign-in limits, a new password hashed, and the
+/// change made only while the caller's session holds.
+pub async fn change_account(
+    state: &AppState,
+    user: &AuthUser,
+    client: ClientAddress,
+    input: UpdateUser,
+) -> ApiResult<Account> {
     let mut v = Validator::new();
     let username = v.optional("username", input.username.map(Username::parse));
     let email = v.optional("email", input.email.map(Email::parse));
@@ -316,7 +328,7 @@ async fn update_user(
                     .await?;
                 Ok(right.then_some(()))
             };
-            limits::password_check(&state, &current.email, client, check)
+            limits::password_check(state, &current.email, client, check)
                 .await?
                 .ok_or_else(|| {
                     ApiError::new(StatusCode::FORBIDDEN, "currentPassword", "is wrong")
@@ -336,7 +348,7 @@ async fn update_user(
         }
     }
     match state.db.update_account(&user.caller(), changes).await? {
-        AccountUpdate::Done(account) => Ok(axum::Json(user_body(&state, account, &user.session))),
+        AccountUpdate::Done(account) => Ok(account),
         AccountUpdate::Taken(taken) => Err(ApiError::taken(&taken)),
         AccountUpdate::NotHeld => Err(ApiError::unauthorized("token", "has been revoked")),
         AccountUpdate::NeedsPassword => Err(ApiError::new(
@@ -354,8 +366,14 @@ async fn update_user(
 #[utoipa::path(delete, path = "/api/user", tag = "users", security(("Token" = [])),
     responses((status = 204, description = "the account is gone"), (status = 401, body = ErrorBody)))]
 async fn delete_user(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    close_account(&state, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deleting one's account as every interface does: only while the caller's session holds.
+pub async fn close_account(state: &AppState, user: &AuthUser) -> ApiResult<()> {
     if !state.db.delete_account(&user.caller()).await? {
         return Err(ApiError::unauthorized("token", "has been revoked"));
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
