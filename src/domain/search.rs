@@ -19,8 +19,10 @@ pub const PREFIX_MIN_CHARS: usize = 2;
 /// articles of every word with that start before yielding one (0.5 s for five common words at a
 /// million articles).
 pub const PREFIX_MAX_CHARS: usize = 4;
-/// Completions of a long word searched beside it, the first in the index's own order of words:
-/// each is one more lookup, and a start of five letters or more seldom has more real words.
+/// Completions searched beside the long words of a search, shared evenly among them (all 20 for
+/// one word, 4 each for five), the first of each in the index's own order of words: each is one
+/// more step through the index's list of words (about 1 ms at a million articles), and a start of
+/// five letters or more seldom has more real words.
 pub const MAX_COMPLETIONS: usize = 20;
 
 /// How a word of a search matches the words of an article.
@@ -30,7 +32,7 @@ pub enum Match {
     Word,
     /// Any word that starts with it.
     Prefix,
-    /// The same word, or one of its first [`MAX_COMPLETIONS`] completions in the index.
+    /// The same word, or one of its first completions in the index (see [`MAX_COMPLETIONS`]).
     Completions,
 }
 

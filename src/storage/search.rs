@@ -122,9 +122,9 @@ fn join(values: &[impl ToString]) -> String {
 }
 
 impl Db {
-    /// The first [`MAX_COMPLETIONS`] completions (longer words that start with it) of each word of
-    /// `terms` that matches by its completions, in the index's order of words (by bytes); none
-    /// for the others. SQLite reads them from its FTS5 index's list of words (`fts5vocab`), one
+    /// The first completions (longer words that start with it) of each word of `terms` that
+    /// matches by its completions, in the index's order of words (by bytes), as many for each as
+    /// its share of [`MAX_COMPLETIONS`]; none for the others. SQLite reads them from its FTS5 index's list of words (`fts5vocab`), one
     /// step to the next word each, which costs the same however many articles have a word;
     /// PostgreSQL from `search_words`, which its triggers keep.
     async fn completions(&self, terms: &[(&str, Match)]) -> Result<Vec<Vec<String>>, sqlx::Error> {
@@ -146,6 +146,7 @@ impl Db {
         if words.is_empty() {
             return Ok(completions);
         }
+        let each = (MAX_COMPLETIONS / words.len()).max(1) as i64;
         let found: Vec<(i32, String)> = match self.engine() {
             // `term >= w || char(1)` steps over `w` itself without reading its articles, which
             // `term > w` does one by one; no word holds a control character.
@@ -169,7 +170,7 @@ impl Db {
                     serde_json::to_string(&positions.iter().zip(&words).collect::<Vec<_>>())
                         .expect("numbers and strings serialize"),
                 )
-                .bind(MAX_COMPLETIONS as i64)
+                .bind(each)
                 .fetch_all(&self.pool)
                 .await?
             }
@@ -185,7 +186,7 @@ impl Db {
                 )
                 .bind(join(&positions))
                 .bind(join(&words))
-                .bind(MAX_COMPLETIONS as i64)
+                .bind(each)
                 .fetch_all(&self.pool)
                 .await?
             }

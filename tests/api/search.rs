@@ -699,24 +699,15 @@ async fn a_long_word_that_starts_many_words_is_answered(engine: Engine) {
     let app = spawn_app(engine).await;
     let token = app.register("lexicographer").await;
     let completions: Vec<String> = (0..40).map(|n| format!("zephyr{n:02}")).collect();
-    let many = write(
-        &app,
-        &token,
-        json!({"title": "Winds", "body": completions.join(" ")}),
-    )
-    .await;
-    let last = write(
-        &app,
-        &token,
-        json!({"title": "The last wind", "body": "zephyrzz"}),
-    )
-    .await;
-    let itself = write(
-        &app,
-        &token,
-        json!({"title": "Zephyr", "body": "A gentle wind."}),
-    )
-    .await;
+    let mut slugs = Vec::new();
+    for (title, body) in [
+        ("Winds", completions.join(" ")),
+        ("The last wind", "zephyrzz".to_string()),
+        ("Zephyr", "A gentle wind.".to_string()),
+    ] {
+        slugs.push(write(&app, &token, json!({"title": title, "body": body})).await);
+    }
+    let [many, last, itself] = <[String; 3]>::try_from(slugs).unwrap();
 
     let (slugs, count) = search(&app, "zephyr").await;
     assert_eq!(count, slugs.len() as i64);
