@@ -261,6 +261,7 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ("rate_limits", "short-lived abuse counters"),
     ("published_counts", "kept by triggers as articles load"),
     ("article_search", "search index, kept by triggers"),
+    ("search_words", "the search index's words, kept by triggers"),
     ("_sqlx_migrations", "the new site runs its own migrations"),
     ("bulk_loads", "marks a loading transaction, never committed"),
     (

@@ -19,6 +19,8 @@ engine_tests!(
     drafts_and_unlisted_articles_are_never_found,
     one_letter_matches_a_whole_word_only,
     a_common_word_ranks_a_bounded_number_of_matches,
+    a_long_word_finds_itself_and_the_words_it_starts,
+    a_long_word_that_starts_many_words_is_answered,
 );
 
 /// `/api/articles` with `q` and then `extra` (already encoded), `q` percent-encoded.
@@ -451,6 +453,9 @@ async fn hostile_queries_are_answered_not_failed(engine: Engine) {
         "İstanbul",
         "ǅ",
         "e\u{301}",
+        "\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}",
+        "ǅǅǅǅǅǅ",
+        "İİİİİİ",
         "ﬁne",
         "ß",
         "ＲＵＳＴ",
@@ -633,4 +638,82 @@ async fn a_common_word_ranks_a_bounded_number_of_matches(engine: Engine) {
         assert_eq!((slugs.len(), count), (10, 200), "analyzed: {analyzed}");
     }
     db.close().await;
+}
+
+/// A word of five letters or more finds the word itself and the words it starts, typed in any
+/// case, in any script, and words that edits bring in at once.
+async fn a_long_word_finds_itself_and_the_words_it_starts(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("librarian").await;
+    let information = write(&app, &token, json!({"title": "Information theory"})).await;
+    let informal = write(&app, &token, json!({"title": "An informal talk"})).await;
+    let inform = write(
+        &app,
+        &token,
+        json!({"title": "Notes", "body": "We inform our readers."}),
+    )
+    .await;
+    let resume = write(&app, &token, json!({"title": "Résumé writing"})).await;
+    let korean = write(&app, &token, json!({"title": "데이터베이스를 배우다"})).await;
+    write(&app, &token, json!({"title": "Infrared light"})).await;
+
+    assert_eq!(
+        sorted(found(&app, "inform").await),
+        sorted(vec![information.clone(), informal.clone(), inform.clone()])
+    );
+    for q in ["INFORMA", "informa", "Informa theory"] {
+        let expected = if q.contains("theory") {
+            vec![information.clone()]
+        } else {
+            sorted(vec![information.clone(), informal.clone()])
+        };
+        assert_eq!(sorted(found(&app, q).await), expected, "{q}");
+    }
+    assert_eq!(found(&app, "information").await, [information.as_str()]);
+    assert_eq!(found(&app, "informal talk").await, [informal.as_str()]);
+    for q in ["informationx", "nformation", "informed"] {
+        assert_eq!(found(&app, q).await, Vec::<String>::new(), "{q}");
+    }
+    for q in ["Résumé", "résum", "RÉSUM"] {
+        assert_eq!(found(&app, q).await, [resume.as_str()], "{q}");
+    }
+    for q in ["데이터베이스", "데이터베이스를"] {
+        assert_eq!(found(&app, q).await, [korean.as_str()], "{q}");
+    }
+
+    let inform = update(
+        &app,
+        &token,
+        &inform,
+        json!({"body": "Volcanologists inform our readers."}),
+    )
+    .await;
+    assert_eq!(found(&app, "volcano").await, [inform.as_str()]);
+    assert_eq!(found(&app, "volcanolog").await, [inform.as_str()]);
+}
+
+/// A long word that starts very many words is answered from a bounded number of them (the first
+/// in the index's order): the word itself is always found, and so is each of its completions
+/// typed in full.
+async fn a_long_word_that_starts_many_words_is_answered(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let token = app.register("lexicographer").await;
+    let completions: Vec<String> = (0..40).map(|n| format!("zephyr{n:02}")).collect();
+    let mut slugs = Vec::new();
+    for (title, body) in [
+        ("Winds", completions.join(" ")),
+        ("The last wind", "zephyrzz".to_string()),
+        ("Zephyr", "A gentle wind.".to_string()),
+    ] {
+        slugs.push(write(&app, &token, json!({"title": title, "body": body})).await);
+    }
+    let [many, last, itself] = <[String; 3]>::try_from(slugs).unwrap();
+
+    let (slugs, count) = search(&app, "zephyr").await;
+    assert_eq!(count, slugs.len() as i64);
+    assert!(slugs.contains(&itself), "{slugs:?}");
+    assert!(slugs.contains(&many), "{slugs:?}");
+    assert_eq!(found(&app, "zephyrzz").await, [last.as_str()]);
+    assert_eq!(found(&app, "zephyr39 wind").await, [many.as_str()]);
+    assert_eq!(found(&app, "zephyr gentle").await, [itself.as_str()]);
 }
