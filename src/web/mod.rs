@@ -13,6 +13,7 @@ mod home;
 mod i18n;
 mod profile;
 mod session;
+mod settings;
 mod tag;
 mod views;
 
@@ -76,9 +77,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/{username}/unfollow", post(actions::unfollow))
         .route("/profile/{username}/block", post(actions::block))
         .route("/profile/{username}/unblock", post(actions::unblock))
+        .route("/settings", get(settings::show))
+        .route("/settings/account", post(settings::save_account))
+        .route("/settings/delete", post(settings::delete_account))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard));
-    // The editor takes images: its forms are capped as they are read, at the upload limit.
+    // These forms take images: they are capped as they are read, at the upload limit.
     let editor = Router::new()
+        .route("/settings/profile", post(settings::save_profile))
         .route("/editor", get(editor::new_story).post(editor::save_new))
         .route(
             "/editor/{slug}",
