@@ -5,6 +5,7 @@
 
 mod account;
 mod actions;
+mod admin;
 mod article;
 mod assets;
 mod forms;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/{username}/unfollow", post(actions::unfollow))
         .route("/profile/{username}/block", post(actions::block))
         .route("/profile/{username}/unblock", post(actions::unblock))
+        .merge(admin::routes())
         .route_layer(axum::middleware::from_fn_with_state(state, guard));
     Router::new()
         .merge(pages)
