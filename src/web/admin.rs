@@ -265,10 +265,7 @@ async fn act(
                 closed(state.db.close_report(me, id, resolution, reason).await?)?;
             }
             Action::RemoveArticle(slug) => {
-                removed(
-                    state.db.remove_article(me, &slug, reason).await?,
-                    "article",
-                )?;
+                removed(state.db.remove_article(me, &slug, reason).await?, "article")?;
             }
             Action::RemoveComment(id) => {
                 let id = comment_id(&id)?;
@@ -287,7 +284,10 @@ async fn act(
     };
     match done.await {
         Ok(()) => {
-            let back = form.next.as_deref().map_or("/admin", |n| local_path(Some(n)));
+            let back = form
+                .next
+                .as_deref()
+                .map_or("/admin", |n| local_path(Some(n)));
             Redirect::to(back).into_response()
         }
         Err(e) => error_page(state, lang, e),

@@ -30,6 +30,7 @@ mod search;
 mod sessions;
 mod shutdown;
 mod site_actions;
+mod site_admin;
 mod site_sessions;
 mod tags;
 mod threads;
