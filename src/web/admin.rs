@@ -29,12 +29,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(reports))
         .route("/admin/audit", get(audit))
         .route("/admin/users/{username}", get(account))
-        .route("/admin/reports/{id}/resolve", post(resolve))
-        .route("/admin/reports/{id}/dismiss", post(dismiss))
-        .route("/admin/articles/{slug}/remove", post(remove_article))
-        .route("/admin/comments/{id}/remove", post(remove_comment))
-        .route("/admin/users/{username}/suspend", post(suspend))
-        .route("/admin/users/{username}/reinstate", post(reinstate))
+        // `/admin/reports/{id}/resolve`, `.../dismiss`, `/admin/articles/{slug}/remove`,
+        // `/admin/comments/{id}/remove`, `/admin/users/{username}/suspend`, `.../reinstate`.
+        .route("/admin/{kind}/{target}/{verb}", post(act))
 }
 
 /// A signed-in reader with the admin role. Anyone else, signed in or not, gets the page for an
@@ -239,6 +236,7 @@ pub struct ActionForm {
     next: Option<String>,
 }
 
+/// What an admin form does, named by its address.
 enum Action {
     Close(String, Resolution),
     RemoveArticle(String),
@@ -246,18 +244,50 @@ enum Action {
     Suspend(String, bool),
 }
 
-/// Does `action` as the admin API does, then goes back to the page the form was on (the
-/// reports, unless it says otherwise); a refusal is shown as a page.
+/// An address that names no action is not found, like every other unknown address, before
+/// the form is read.
+impl FromRequestParts<AppState> for Action {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let address =
+            <Path<(String, String, String)> as FromRequestParts<AppState>>::from_request_parts(
+                parts, state,
+            );
+        let named = address.await.ok().and_then(|Path((kind, target, verb))| {
+            Some(match (kind.as_str(), verb.as_str()) {
+                ("reports", "resolve") => Action::Close(target, Resolution::Resolved),
+                ("reports", "dismiss") => Action::Close(target, Resolution::Dismissed),
+                ("articles", "remove") => Action::RemoveArticle(target),
+                ("comments", "remove") => Action::RemoveComment(target),
+                ("users", "suspend") => Action::Suspend(target, true),
+                ("users", "reinstate") => Action::Suspend(target, false),
+                _ => return None,
+            })
+        });
+        named.ok_or_else(|| {
+            error_page(
+                state,
+                Lang::negotiate(&parts.headers),
+                ApiError::not_found("page"),
+            )
+        })
+    }
+}
+
+/// Does the action the form's address names as the admin API does, then goes back to the
+/// page the form was on (the reports, unless it says otherwise); a refusal is shown as a page.
 async fn act(
-    state: &AppState,
+    State(state): State<AppState>,
     lang: Lang,
-    admin: &Admin,
-    form: ActionForm,
+    admin: Admin,
     action: Action,
+    posted: Posted<ActionForm>,
 ) -> Response {
+    let ActionForm { reason, next } = posted.fields;
     let done = async {
         let me = admin.0.user.id;
-        let reason = audit_note(form.reason)?;
+        let reason = audit_note(reason)?;
         let reason = reason.as_deref();
         match action {
             Action::Close(id, resolution) => {
@@ -284,78 +314,9 @@ async fn act(
     };
     match done.await {
         Ok(()) => {
-            let back = form
-                .next
-                .as_deref()
-                .map_or("/admin", |n| local_path(Some(n)));
+            let back = next.as_deref().map_or("/admin", |n| local_path(Some(n)));
             Redirect::to(back).into_response()
         }
-        Err(e) => error_page(state, lang, e),
+        Err(e) => error_page(&state, lang, e),
     }
-}
-
-async fn resolve(
-    State(state): State<AppState>,
-    lang: Lang,
-    admin: Admin,
-    Path(id): Path<String>,
-    posted: Posted<ActionForm>,
-) -> Response {
-    let action = Action::Close(id, Resolution::Resolved);
-    act(&state, lang, &admin, posted.fields, action).await
-}
-
-async fn dismiss(
-    State(state): State<AppState>,
-    lang: Lang,
-    admin: Admin,
-    Path(id): Path<String>,
-    posted: Posted<ActionForm>,
-) -> Response {
-    let action = Action::Close(id, Resolution::Dismissed);
-    act(&state, lang, &admin, posted.fields, action).await
-}
-
-async fn remove_article(
-    State(state): State<AppState>,
-    lang: Lang,
-    admin: Admin,
-    Path(slug): Path<String>,
-    posted: Posted<ActionForm>,
-) -> Response {
-    let action = Action::RemoveArticle(slug);
-    act(&state, lang, &admin, posted.fields, action).await
-}
-
-async fn remove_comment(
-    State(state): State<AppState>,
-    lang: Lang,
-    admin: Admin,
-    Path(id): Path<String>,
-    posted: Posted<ActionForm>,
-) -> Response {
-    let action = Action::RemoveComment(id);
-    act(&state, lang, &admin, posted.fields, action).await
-}
-
-async fn suspend(
-    State(state): State<AppState>,
-    lang: Lang,
-    admin: Admin,
-    Path(username): Path<String>,
-    posted: Posted<ActionForm>,
-) -> Response {
-    let action = Action::Suspend(username, true);
-    act(&state, lang, &admin, posted.fields, action).await
-}
-
-async fn reinstate(
-    State(state): State<AppState>,
-    lang: Lang,
-    admin: Admin,
-    Path(username): Path<String>,
-    posted: Posted<ActionForm>,
-) -> Response {
-    let action = Action::Suspend(username, false);
-    act(&state, lang, &admin, posted.fields, action).await
 }

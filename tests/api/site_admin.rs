@@ -34,25 +34,10 @@ async fn admin_browser(app: &TestApp, name: &str) -> Browser {
     browser
 }
 
-async fn comment(app: &TestApp, token: &str, slug: &str, body: &str) -> i64 {
-    let (status, answer) = app
-        .post(
-            &format!("/api/articles/{slug}/comments"),
-            Some(token),
-            json!({"comment": {"body": body}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{answer}");
-    answer["comment"]["id"].as_i64().unwrap()
-}
-
+/// Reports the article or comment at `path` below `/api/articles/`; returns the report's id.
 async fn report(app: &TestApp, token: &str, path: &str, reason: &str) -> i64 {
     let (status, body) = app
-        .post(
-            &format!("/api/articles/{path}/report"),
-            Some(token),
-            json!({"reason": reason}),
-        )
+        .report(token, &format!("/api/articles/{path}"), reason)
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["report"]["id"].as_i64().unwrap()
@@ -77,7 +62,7 @@ async fn an_admin_handles_reports_and_suspends_from_the_admin_pages(engine: Engi
     let reader_token = app.register("reader").await;
     let loud = app.create_article(&writer, "Loud story", &[]).await;
     let quiet = app.create_article(&writer, "Quiet story", &[]).await;
-    let rude = comment(&app, &writer, &quiet, "a rude remark").await;
+    let rude = app.comment(&writer, &quiet, "a rude remark").await;
 
     // One report filed on the story page, two through the API.
     let mut reader = Browser::new(&app.base);
@@ -295,7 +280,7 @@ async fn everyone_but_admins_finds_no_admin_pages(engine: Engine) {
     let (app, admin_token, _) = spawn_app_with_admin(engine, "boss").await;
     let writer = app.register("writer").await;
     let slug = app.create_article(&writer, "Loud story", &[]).await;
-    let comment = comment(&app, &writer, &slug, "hello").await;
+    let comment = app.comment(&writer, &slug, "hello").await;
     let mut reader = Browser::new(&app.base);
     reader.sign_up("reader").await;
     let csrf = reader.get("/").await.csrf();
