@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::forms::Posted;
 use super::i18n::Messages;
 use super::session::Viewer;
-use super::{Chrome, Lang, error_page, local_path, respond};
+use super::{Chrome, Lang, error_page, local_path, not_found, respond};
 use crate::domain::moderation::{AccountStanding, Report, Resolution};
 use crate::http::AppState;
 use crate::http::admin::{
@@ -24,14 +24,18 @@ use crate::http::comments::comment_id;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::paging::PageParams;
 
+/// Another method on an admin address is not found either: a 405 would say the address exists.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/admin", get(reports))
-        .route("/admin/audit", get(audit))
-        .route("/admin/users/{username}", get(account))
+        .route("/admin", get(reports).fallback(not_found))
+        .route("/admin/audit", get(audit).fallback(not_found))
+        .route("/admin/users/{username}", get(account).fallback(not_found))
         // `/admin/reports/{id}/resolve`, `.../dismiss`, `/admin/articles/{slug}/remove`,
         // `/admin/comments/{id}/remove`, `/admin/users/{username}/suspend`, `.../reinstate`.
-        .route("/admin/{kind}/{target}/{verb}", post(act))
+        .route(
+            "/admin/{kind}/{target}/{verb}",
+            post(act).fallback(not_found),
+        )
 }
 
 /// A signed-in reader with the admin role. Anyone else, signed in or not, gets the page for an

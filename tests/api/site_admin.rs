@@ -265,6 +265,8 @@ async fn an_admin_handles_reports_and_suspends_from_the_admin_pages(engine: Engi
 fn routes(report: i64, slug: &str, comment: i64) -> Vec<(&'static str, String)> {
     vec![
         ("GET", "/admin".to_string()),
+        ("POST", "/admin".to_string()),
+        ("GET", format!("/admin/reports/{report}/resolve")),
         ("GET", "/admin/audit".to_string()),
         ("GET", "/admin/users/writer".to_string()),
         ("POST", format!("/admin/reports/{report}/resolve")),
