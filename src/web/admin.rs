@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(reports).fallback(not_found))
         .route("/admin/audit", get(audit).fallback(not_found))
+        .route("/admin/users", get(find_account).fallback(not_found))
         .route("/admin/users/{username}", get(account).fallback(not_found))
         // `/admin/reports/{id}/resolve`, `.../dismiss`, `/admin/articles/{slug}/remove`,
         // `/admin/comments/{id}/remove`, `/admin/users/{username}/suspend`, `.../reinstate`.
@@ -231,6 +232,19 @@ async fn account(
         })
     };
     respond(&state, lang, page.await)
+}
+
+#[derive(Deserialize)]
+pub struct Lookup {
+    username: Option<String>,
+}
+
+/// `GET /admin/users?username=`: the reports page's search for an account, which leads to the
+/// account's page (so any account can be suspended or reinstated, reported or not).
+async fn find_account(_admin: Admin, Query(lookup): Query<Lookup>) -> Response {
+    let name = lookup.username.unwrap_or_default();
+    let name: String = url::form_urlencoded::byte_serialize(name.trim().as_bytes()).collect();
+    Redirect::to(&format!("/admin/users/{name}")).into_response()
 }
 
 /// Every admin form: a note for the audit log, and the page it was sent from.

@@ -199,6 +199,8 @@ pub struct Messages {
     pub in_good_standing: &'static str,
     pub suspended_since: &'static str,
     pub profile: &'static str,
+    pub find_account: &'static str,
+    pub show_account: &'static str,
 }
 
 static EN: Messages = Messages {
@@ -312,6 +314,8 @@ static EN: Messages = Messages {
     in_good_standing: "Active",
     suspended_since: "Suspended since",
     profile: "Profile",
+    find_account: "Find an account by username",
+    show_account: "Show account",
 };
 
 static KO: Messages = Messages {
@@ -425,6 +429,8 @@ static KO: Messages = Messages {
     in_good_standing: "활성",
     suspended_since: "정지일",
     profile: "프로필",
+    find_account: "사용자 이름으로 계정 찾기",
+    show_account: "계정 보기",
 };
 
 #[cfg(test)]

@@ -187,6 +187,9 @@ async fn an_admin_handles_reports_and_suspends_from_the_admin_pages(engine: Engi
 
     // Suspending ends the author's tokens at once; reinstating brings them back.
     let account = "/admin/users/writer";
+    let found = admin.get("/admin/users?username=+writer").await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER);
+    assert_eq!(found.location(), account);
     let shown = admin.get(account).await.html;
     assert!(
         shown.contains("Active") && shown.contains(">Suspend writer<"),
@@ -268,6 +271,7 @@ fn routes(report: i64, slug: &str, comment: i64) -> Vec<(&'static str, String)> 
         ("POST", "/admin".to_string()),
         ("GET", format!("/admin/reports/{report}/resolve")),
         ("GET", "/admin/audit".to_string()),
+        ("GET", "/admin/users?username=writer".to_string()),
         ("GET", "/admin/users/writer".to_string()),
         ("POST", format!("/admin/reports/{report}/resolve")),
         ("POST", format!("/admin/reports/{report}/dismiss")),
