@@ -103,6 +103,7 @@ async fn an_admin_handles_reports_and_suspends_from_the_admin_pages(engine: Engi
             .contains("<meta name=\"robots\" content=\"noindex\">")
     );
     assert_eq!(page.html.matches("<h1").count(), 1);
+    assert_eq!(page.headers["cache-control"], "no-store");
     for shown in [
         "Loud story",
         "a rude remark",
