@@ -45,12 +45,17 @@ struct ActionParams {
 
 impl ActionParams {
     fn reason(self) -> ApiResult<Option<String>> {
-        note(self.reason).map_err(|m| ApiError::invalid("reason", m))
+        audit_note(self.reason)
     }
 }
 
+/// An admin action's `reason`, as the audit log keeps it.
+pub fn audit_note(raw: Option<String>) -> ApiResult<Option<String>> {
+    note(raw).map_err(|m| ApiError::invalid("reason", m))
+}
+
 /// The page a newest-first admin list starts at.
-fn start(params: PageParams) -> ApiResult<(i64, Start)> {
+pub fn start(params: PageParams) -> ApiResult<(i64, Start)> {
     let page = params.page(ENTRIES)?;
     let from = match page.from {
         Position::Offset(offset) => Start::Offset(offset),
@@ -59,7 +64,7 @@ fn start(params: PageParams) -> ApiResult<(i64, Start)> {
     Ok((page.limit, from))
 }
 
-fn next_cursor<T>(page: &Paged<T>) -> Option<String> {
+pub fn next_cursor<T>(page: &Paged<T>) -> Option<String> {
     page.next.as_ref().and_then(|(at, id)| {
         cursor(&Position::After {
             at: at.clone(),
@@ -127,20 +132,41 @@ async fn close(
     resolution: Resolution,
     params: ActionParams,
 ) -> ApiResult<axum::Json<ReportBody>> {
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("report"))?;
+    let id = report_id(id)?;
     let reason = params.reason()?;
-    match state
-        .db
-        .close_report(admin.0.id, id, resolution, reason.as_deref())
-        .await?
-    {
-        Closing::Closed(report) => Ok(axum::Json(ReportBody { report })),
+    let report = closed(
+        state
+            .db
+            .close_report(admin.0.id, id, resolution, reason.as_deref())
+            .await?,
+    )?;
+    Ok(axum::Json(ReportBody { report }))
+}
+
+/// A report's id from its address; one that is not a number names no report.
+pub fn report_id(raw: &str) -> ApiResult<i64> {
+    raw.parse().map_err(|_| ApiError::not_found("report"))
+}
+
+/// The closed report, or why it could not be closed.
+pub fn closed(closing: Closing) -> ApiResult<Report> {
+    match closing {
+        Closing::Closed(report) => Ok(report),
         Closing::NotFound => Err(ApiError::not_found("report")),
         Closing::AlreadyClosed(report) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "report",
             format!("is already {}", report.status),
         )),
+    }
+}
+
+/// Whether removing `what` found it to remove.
+pub fn removed(found: bool, what: &str) -> ApiResult<()> {
+    if found {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(what))
     }
 }
 
@@ -201,13 +227,13 @@ async fn remove_article(
     Query(params): Query<ActionParams>,
 ) -> ApiResult<StatusCode> {
     let reason = params.reason()?;
-    if !state
-        .db
-        .remove_article(admin.0.id, &slug, reason.as_deref())
-        .await?
-    {
-        return Err(ApiError::not_found("article"));
-    }
+    removed(
+        state
+            .db
+            .remove_article(admin.0.id, &slug, reason.as_deref())
+            .await?,
+        "article",
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -230,13 +256,13 @@ async fn remove_comment(
 ) -> ApiResult<StatusCode> {
     let id = comment_id(&id)?;
     let reason = params.reason()?;
-    if !state
-        .db
-        .remove_comment(admin.0.id, id, reason.as_deref())
-        .await?
-    {
-        return Err(ApiError::not_found("comment"));
-    }
+    removed(
+        state
+            .db
+            .remove_comment(admin.0.id, id, reason.as_deref())
+            .await?,
+        "comment",
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -253,12 +279,19 @@ async fn set_suspension(
     params: ActionParams,
 ) -> ApiResult<axum::Json<AccountBody>> {
     let reason = params.reason()?;
-    match state
-        .db
-        .set_suspension(admin.0.id, username, suspend, reason.as_deref())
-        .await?
-    {
-        Standing::Done(account) => Ok(axum::Json(AccountBody { account })),
+    let account = suspension_set(
+        state
+            .db
+            .set_suspension(admin.0.id, username, suspend, reason.as_deref())
+            .await?,
+    )?;
+    Ok(axum::Json(AccountBody { account }))
+}
+
+/// The account as it stands after a suspension or reinstatement, or why there was none.
+pub fn suspension_set(standing: Standing) -> ApiResult<AccountStanding> {
+    match standing {
+        Standing::Done(account) => Ok(account),
         Standing::NotFound => Err(ApiError::not_found("profile")),
         Standing::Yourself => Err(ApiError::invalid("profile", "can't suspend yourself")),
     }

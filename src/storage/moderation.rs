@@ -622,6 +622,12 @@ impl Db {
         } else {
             tx.rollback().await?;
         }
+        self.account(username).await
+    }
+
+    /// `username`'s role and suspension, as moderation sees them; `None` if there is no such
+    /// user.
+    pub async fn account(&self, username: &str) -> Result<Option<AccountStanding>, sqlx::Error> {
         let row = sqlx::query("SELECT username, role, suspended_at FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.pool)

@@ -5,6 +5,7 @@
 
 mod account;
 mod actions;
+mod admin;
 mod article;
 mod assets;
 mod editor;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/{username}/unfollow", post(actions::unfollow))
         .route("/profile/{username}/block", post(actions::block))
         .route("/profile/{username}/unblock", post(actions::unblock))
+        .merge(admin::routes())
         .route("/settings", get(settings::show))
         .route("/settings/account", post(settings::save_account))
         .route("/settings/delete", post(settings::delete_account))

@@ -233,6 +233,29 @@ impl TestApp {
         body["article"].clone()
     }
 
+    /// A top-level comment on `slug`; returns its id.
+    pub async fn comment(&self, token: &str, slug: &str, body: &str) -> i64 {
+        let (status, answer) = self
+            .post(
+                &format!("/api/articles/{slug}/comments"),
+                Some(token),
+                json!({"comment": {"body": body}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        answer["comment"]["id"].as_i64().unwrap()
+    }
+
+    /// Reports the article or comment at the API address `path`, for `reason`.
+    pub async fn report(&self, token: &str, path: &str, reason: &str) -> (StatusCode, Value) {
+        self.post(
+            &format!("{path}/report"),
+            Some(token),
+            json!({"reason": reason}),
+        )
+        .await
+    }
+
     /// Applies `changes` to one's own article; returns the article as answered.
     pub async fn update_article(&self, token: &str, slug: &str, changes: Value) -> Value {
         let (status, body) = self

@@ -31,6 +31,7 @@ mod search;
 mod sessions;
 mod shutdown;
 mod site_actions;
+mod site_admin;
 mod site_editor;
 mod site_sessions;
 mod tags;

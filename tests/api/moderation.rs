@@ -25,27 +25,6 @@ engine_tests!(
     blocking_is_idempotent_and_not_for_oneself,
 );
 
-async fn comment(app: &TestApp, token: &str, slug: &str, body: &str) -> i64 {
-    let (status, answer) = app
-        .post(
-            &format!("/api/articles/{slug}/comments"),
-            Some(token),
-            json!({"comment": {"body": body}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{answer}");
-    answer["comment"]["id"].as_i64().unwrap()
-}
-
-async fn report(app: &TestApp, token: &str, path: &str, reason: &str) -> (StatusCode, Value) {
-    app.post(
-        &format!("{path}/report"),
-        Some(token),
-        json!({"reason": reason}),
-    )
-    .await
-}
-
 /// The `field` of every open report, newest first.
 async fn open_reports(app: &TestApp, admin: &str, field: &str) -> Vec<Value> {
     let (status, body) = app.get("/api/admin/reports", Some(admin)).await;
@@ -80,10 +59,10 @@ async fn readers_report_articles_and_comments_once_each(engine: Engine) {
     let author = app.register("author").await;
     let reader = app.register("reader").await;
     let slug = app.create_article(&author, "Questionable", &[]).await;
-    let id = comment(&app, &author, &slug, "buy pills").await;
+    let id = app.comment(&author, &slug, "buy pills").await;
     let article = format!("/api/articles/{slug}");
 
-    let (status, first) = report(&app, &reader, &article, "plagiarism").await;
+    let (status, first) = app.report(&reader, &article, "plagiarism").await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     assert_eq!(
         (
@@ -104,13 +83,14 @@ async fn readers_report_articles_and_comments_once_each(engine: Engine) {
         )
     );
     // Again, with another reason: the open report, unchanged.
-    let (status, again) = report(&app, &reader, &article, "really").await;
+    let (status, again) = app.report(&reader, &article, "really").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again["report"]["id"], first["report"]["id"]);
     assert_eq!(again["report"]["reason"], "plagiarism");
 
-    let (status, on_comment) =
-        report(&app, &reader, &format!("{article}/comments/{id}"), "spam").await;
+    let (status, on_comment) = app
+        .report(&reader, &format!("{article}/comments/{id}"), "spam")
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{on_comment}");
     assert_eq!(on_comment["report"]["commentId"], id);
     assert_eq!(on_comment["report"]["excerpt"], "buy pills");
@@ -143,9 +123,13 @@ async fn reports_need_a_reason_and_visible_content(engine: Engine) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
         assert!(body["errors"]["reason"].is_array(), "{body}");
     }
-    let (status, _) = report(&app, &reader, &format!("/api/articles/{draft}"), "why").await;
+    let (status, _) = app
+        .report(&reader, &format!("/api/articles/{draft}"), "why")
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, body) = report(&app, &reader, &format!("{article}/comments/999"), "why").await;
+    let (status, body) = app
+        .report(&reader, &format!("{article}/comments/999"), "why")
+        .await;
     assert_eq!(
         (status, body),
         (
@@ -198,7 +182,9 @@ async fn admins_page_open_reports_newest_first(engine: Engine) {
     let mut filed = Vec::new();
     for i in 0..5 {
         let slug = app.create_article(&author, &format!("Post {i}"), &[]).await;
-        let (_, body) = report(&app, &reader, &format!("/api/articles/{slug}"), "off").await;
+        let (_, body) = app
+            .report(&reader, &format!("/api/articles/{slug}"), "off")
+            .await;
         filed.push(body["report"]["id"].clone());
     }
     filed.reverse();
@@ -232,10 +218,10 @@ async fn removed_content_leaves_its_report_resolved_and_readable(engine: Engine)
     let reader = app.register("reader").await;
     let slug = app.create_article(&author, "Spam spam", &[]).await;
     let keep = app.create_article(&author, "Fine", &[]).await;
-    let id = comment(&app, &author, &keep, "rude words").await;
-    report(&app, &reader, &format!("/api/articles/{slug}"), "spam").await;
-    report(
-        &app,
+    let id = app.comment(&author, &keep, "rude words").await;
+    app.report(&reader, &format!("/api/articles/{slug}"), "spam")
+        .await;
+    app.report(
         &reader,
         &format!("/api/articles/{keep}/comments/{id}"),
         "rude",
@@ -285,13 +271,9 @@ async fn dismissed_reports_leave_the_content(engine: Engine) {
     let author = app.register("author").await;
     let reader = app.register("reader").await;
     let slug = app.create_article(&author, "Edgy", &[]).await;
-    let (_, filed) = report(
-        &app,
-        &reader,
-        &format!("/api/articles/{slug}"),
-        "I disagree",
-    )
-    .await;
+    let (_, filed) = app
+        .report(&reader, &format!("/api/articles/{slug}"), "I disagree")
+        .await;
     let id = filed["report"]["id"].as_i64().unwrap();
     let (status, body) = app
         .post(
@@ -326,7 +308,9 @@ async fn dismissed_reports_leave_the_content(engine: Engine) {
     let (status, _) = app.get(&format!("/api/articles/{slug}"), None).await;
     assert_eq!(status, StatusCode::OK);
     // Dismissed, the same reader may report it again.
-    let (status, _) = report(&app, &reader, &format!("/api/articles/{slug}"), "still").await;
+    let (status, _) = app
+        .report(&reader, &format!("/api/articles/{slug}"), "still")
+        .await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -338,8 +322,8 @@ async fn suspension_stops_tokens_and_hides_content_on_every_replica(engine: Engi
     let reader = one.register("reader").await;
     let slug = one.create_article(&author, "Soon hidden", &["hid"]).await;
     let other = one.create_article(&reader, "Stays", &["hid"]).await;
-    comment(&one, &author, &other, "author's comment").await;
-    comment(&one, &reader, &other, "reader's comment").await;
+    one.comment(&author, &other, "author's comment").await;
+    one.comment(&reader, &other, "reader's comment").await;
     one.post(
         &format!("/api/articles/{slug}/favorite"),
         Some(&reader),
@@ -491,7 +475,9 @@ async fn admin_actions_are_audited_newest_first(engine: Engine) {
     let author = app.register("author").await;
     let reader = app.register("reader").await;
     let slug = app.create_article(&author, "Gone soon", &[]).await;
-    let (_, filed) = report(&app, &reader, &format!("/api/articles/{slug}"), "spam").await;
+    let (_, filed) = app
+        .report(&reader, &format!("/api/articles/{slug}"), "spam")
+        .await;
     let id = filed["report"]["id"].as_i64().unwrap();
     app.post(
         &format!("/api/admin/reports/{id}/resolve?reason=handled"),
@@ -650,7 +636,7 @@ async fn blocking_ends_follows_and_hides_comments_both_ways(engine: Engine) {
     let cat = app.register("cat").await;
     let slug = app.create_article(&cat, "Open thread", &[]).await;
     for (token, body) in [(&ann, "ann says"), (&bob, "bob says"), (&cat, "cat says")] {
-        comment(&app, token, &slug, body).await;
+        app.comment(token, &slug, body).await;
     }
     app.post("/api/profiles/bob/follow", Some(&ann), json!({}))
         .await;
