@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::forms::{NoFields, Posted, token_for};
 use super::session::{Viewer, ended_session_cookie, session_cookie};
-use super::{Chrome, ComeBack, Lang, error_page, html_response, local_path};
+use super::{Chrome, ComeBack, Lang, error_page, local_path};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::limits::ClientAddress;
@@ -108,18 +108,10 @@ fn render(
         email: form.email.unwrap_or_default(),
         errors,
     };
-    let mut response = match page.render() {
-        Ok(html) => html_response(status, html),
-        Err(e) => return error_page(state, lang, ApiError::internal(e.into())),
-    };
+    let mut response = super::render(state, lang, status, page);
     if let Some(cookie) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
-    // A form page holds a token of this browser's: no shared cache may keep it.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
     response
 }
 

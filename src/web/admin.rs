@@ -7,7 +7,6 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -38,16 +37,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/{kind}/{target}/{verb}",
             post(act).fallback(not_found),
         )
-        .layer(axum::middleware::map_response(no_store))
-}
-
-/// Reports and the audit log are for admins' eyes only, and the pages hold the admin's form
-/// token: no cache, shared or the browser's, keeps them.
-async fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+        .layer(axum::middleware::map_response(super::no_store))
 }
 
 /// A signed-in reader with the admin role. Anyone else, signed in or not, gets the page for an

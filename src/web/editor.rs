@@ -4,13 +4,13 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::assets;
 use super::forms::{NoFields, Posted, PostedWithFile};
 use super::session::{Viewer, to_sign_in};
-use super::{Chrome, Lang, error_page, html_response};
+use super::{Chrome, Lang, error_page};
 use crate::domain::markdown::{render_article, render_blocking};
 use crate::domain::views::Article;
 use crate::http::AppState;
@@ -158,17 +158,7 @@ fn render(
         preview: shown.preview,
         script_url: &assets::EDITOR.url,
     };
-    match page.render() {
-        Ok(html) => {
-            let mut response = html_response(status, html);
-            // The page holds the writer's unpublished text and their form token.
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(e) => error_page(state, lang, ApiError::internal(e.into())),
-    }
+    super::render(state, lang, status, page)
 }
 
 /// `GET /editor`: a new story.

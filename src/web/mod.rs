@@ -24,7 +24,7 @@ use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::middleware::{Next, map_response};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -51,11 +51,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/tag/{tag}", get(tag::show))
         .route(
             "/login",
-            get(account::show_sign_in).post(account::sign_in_posted),
+            get(account::show_sign_in)
+                .post(account::sign_in_posted)
+                .layer(map_response(no_store)),
         )
         .route(
             "/register",
-            get(account::show_sign_up).post(account::sign_up_posted),
+            get(account::show_sign_up)
+                .post(account::sign_up_posted)
+                .layer(map_response(no_store)),
         )
         .route("/logout", post(account::sign_out))
         .route("/logout/everywhere", post(account::sign_out_everywhere))
@@ -79,8 +83,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/{username}/block", post(actions::block))
         .route("/profile/{username}/unblock", post(actions::unblock))
         .merge(admin::routes())
-        .route("/settings", get(settings::show))
-        .route("/settings/account", post(settings::save_account))
+        .route(
+            "/settings",
+            get(settings::show).layer(map_response(no_store)),
+        )
+        .route(
+            "/settings/account",
+            post(settings::save_account).layer(map_response(no_store)),
+        )
         .route("/settings/delete", post(settings::delete_account))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard));
     // These forms take images: they are capped as they are read, at the upload limit.
@@ -93,6 +103,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/editor/{slug}/delete", post(editor::delete_story))
         .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(map_response(no_store))
         .route_layer(axum::middleware::from_fn_with_state(state, guard));
     Router::new()
         .merge(pages)
@@ -218,11 +229,27 @@ impl Chrome {
 
 /// A page's HTML, or the error page for what went wrong, in the reader's language.
 fn respond(state: &AppState, lang: Lang, page: Result<impl Template, ApiError>) -> Response {
-    match page.map(|page| page.render()) {
-        Ok(Ok(html)) => html_response(StatusCode::OK, html),
-        Ok(Err(e)) => error_page(state, lang, ApiError::internal(e.into())),
+    match page {
+        Ok(page) => render(state, lang, StatusCode::OK, page),
         Err(e) => error_page(state, lang, e),
     }
+}
+
+/// `page` with `status` (a form shown again with what to correct is not a 200).
+fn render(state: &AppState, lang: Lang, status: StatusCode, page: impl Template) -> Response {
+    match page.render() {
+        Ok(html) => html_response(status, html),
+        Err(e) => error_page(state, lang, ApiError::internal(e.into())),
+    }
+}
+
+/// Pages that hold their reader's form token, unpublished text or moderation data: no cache,
+/// shared or the browser's, keeps them.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 fn html_response(status: StatusCode, html: String) -> Response {

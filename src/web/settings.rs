@@ -3,13 +3,13 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::forms::{Posted, PostedWithFile};
 use super::session::{Viewer, ended_session_cookie, to_sign_in};
-use super::{Chrome, Lang, error_page, html_response};
+use super::{Chrome, Lang, error_page};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::limits::ClientAddress;
@@ -63,16 +63,7 @@ async fn page(
         saved,
         errors,
     };
-    match page.render() {
-        Ok(html) => {
-            let mut response = html_response(status, html);
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(e) => error_page(state, lang, ApiError::internal(e.into())),
-    }
+    super::render(state, lang, status, page)
 }
 
 pub async fn show(

@@ -100,12 +100,13 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
         .map(unescape)
 }
 
+/// Text as the browser reads it from markup that askama escaped (numeric entities).
 fn unescape(html: &str) -> String {
-    html.replace("&quot;", "\"")
+    html.replace("&#34;", "\"")
         .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
 }
 
 fn value_of(html: &str, after: &str) -> Option<String> {

@@ -34,6 +34,7 @@ mod site_actions;
 mod site_admin;
 mod site_editor;
 mod site_sessions;
+mod site_settings;
 mod tags;
 mod threads;
 mod transfer;
