@@ -136,7 +136,6 @@ pub struct Messages {
     pub forbidden_text: &'static str,
     pub write: &'static str,
     pub settings: &'static str,
-    pub notifications: &'static str,
     pub bookmarks: &'static str,
     pub drafts: &'static str,
     pub admin: &'static str,
@@ -240,6 +239,12 @@ pub struct Messages {
     pub suspended_since: &'static str,
     pub find_account: &'static str,
     pub show_account: &'static str,
+    pub search: &'static str,
+    pub search_label: &'static str,
+    pub no_results: &'static str,
+    pub following: &'static str,
+    pub no_bookmarks: &'static str,
+    pub no_drafts: &'static str,
 }
 
 static EN: Messages = Messages {
@@ -290,7 +295,6 @@ static EN: Messages = Messages {
     forbidden_text: "This action was refused. If you sent a form, reload its page and try again.",
     write: "Write",
     settings: "Settings",
-    notifications: "Notifications",
     bookmarks: "Bookmarks",
     drafts: "Drafts",
     admin: "Admin",
@@ -394,6 +398,12 @@ static EN: Messages = Messages {
     suspended_since: "Suspended since",
     find_account: "Find an account by username",
     show_account: "Show account",
+    search: "Search",
+    search_label: "Search stories",
+    no_results: "No stories match.",
+    following: "Following",
+    no_bookmarks: "Stories you bookmark are kept here.",
+    no_drafts: "Stories you save as drafts wait here.",
 };
 
 static KO: Messages = Messages {
@@ -444,7 +454,6 @@ static KO: Messages = Messages {
     forbidden_text: "요청이 거부되었습니다. 양식을 보낸 경우 페이지를 새로 고친 후 다시 시도해 주세요.",
     write: "글쓰기",
     settings: "설정",
-    notifications: "알림",
     bookmarks: "북마크",
     drafts: "임시 글",
     admin: "관리",
@@ -548,6 +557,12 @@ static KO: Messages = Messages {
     suspended_since: "정지일",
     find_account: "사용자 이름으로 계정 찾기",
     show_account: "계정 보기",
+    search: "검색",
+    search_label: "글 검색",
+    no_results: "일치하는 글이 없습니다.",
+    following: "팔로잉",
+    no_bookmarks: "북마크한 글이 여기에 모입니다.",
+    no_drafts: "임시 저장한 글이 여기에서 기다립니다.",
 };
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod editor;
 mod forms;
 mod home;
 mod i18n;
+mod lists;
 mod profile;
 mod session;
 mod settings;
@@ -49,6 +50,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/article/{slug}", get(article::show))
         .route("/profile/{username}", get(profile::show))
         .route("/tag/{tag}", get(tag::show))
+        .route("/search", get(lists::search))
+        .route("/bookmarks", get(lists::bookmarks))
+        .route("/drafts", get(lists::drafts))
         .route(
             "/login",
             get(account::show_sign_in)

@@ -7,15 +7,16 @@ use crate::http::error::ApiError;
 use crate::http::paging::{ARTICLES, PageParams, cursor};
 use crate::storage::lists::{ArticleFilter, ArticleList};
 
-/// A page of published stories and the link to the next one.
+/// A page of stories and the link to the next one.
 pub struct StoryPage {
     pub stories: Vec<Story>,
     pub older: Option<String>,
 }
 
 impl StoryPage {
-    /// The page of `filter`'s stories that `paging` names; the next page's link is `here` with
-    /// its query so far (`/?`, `/profile/ada?tab=favorites&`) and the cursor added.
+    /// The page of `filter`'s published stories that `paging` names, as anyone sees them; the
+    /// next page's link is `here` with its query so far (`/?`, `/profile/ada?tab=favorites&`)
+    /// and the cursor added.
     pub async fn load(
         state: &AppState,
         lang: Lang,
@@ -23,13 +24,29 @@ impl StoryPage {
         paging: PageParams,
         here: &str,
     ) -> Result<Self, ApiError> {
+        Self::load_list(
+            state,
+            lang,
+            ArticleList::Published(filter),
+            None,
+            paging,
+            here,
+        )
+        .await
+    }
+
+    /// The page of `list` as `viewer` sees it (the personal lists are the viewer's own).
+    pub async fn load_list(
+        state: &AppState,
+        lang: Lang,
+        list: ArticleList,
+        viewer: Option<i64>,
+        paging: PageParams,
+        here: &str,
+    ) -> Result<Self, ApiError> {
         let found = state
             .db
-            .list_articles(
-                &ArticleList::Published(filter),
-                None,
-                paging.page(ARTICLES)?,
-            )
+            .list_articles(&list, viewer, paging.page(ARTICLES)?)
             .await?;
         Ok(StoryPage {
             older: found

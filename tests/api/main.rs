@@ -33,6 +33,7 @@ mod shutdown;
 mod site_actions;
 mod site_admin;
 mod site_editor;
+mod site_lists;
 mod site_sessions;
 mod site_settings;
 mod tags;

@@ -1,0 +1,127 @@
+//! The lists a reader opens besides the home, tag and profile pages: search, their bookmarks,
+//! their drafts, and the stories of whom they follow.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::engine_tests;
+use crate::helpers::{Engine, spawn_app};
+
+engine_tests!(
+    search_finds_published_stories_in_either_language,
+    bookmarks_and_drafts_are_the_reader_s_own,
+    the_following_tab_shows_whom_the_reader_follows,
+);
+
+async fn search_finds_published_stories_in_either_language(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let writer = app.register("writer").await;
+    let found = app
+        .create_article_with(
+            &writer,
+            json!({"title": "데이터베이스 입문", "description": "d", "body": "Indexes and queries"}),
+        )
+        .await;
+    app.create_article_with(
+        &writer,
+        json!({"title": "Hidden database notes", "description": "d", "body": "b", "status": "draft"}),
+    )
+    .await;
+    let mut reader = Browser::new(&app.base);
+    let empty = reader.get("/search").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(
+        empty
+            .html
+            .contains("<input id=\"q\" name=\"q\" type=\"search\"")
+    );
+    let korean = reader
+        .get("/search?q=%EB%8D%B0%EC%9D%B4%ED%84%B0%EB%B2%A0%EC%9D%B4%EC%8A%A4")
+        .await;
+    let slug = found["slug"].as_str().unwrap();
+    assert!(
+        korean.html.contains(&format!("href=\"/article/{slug}\"")),
+        "{}",
+        korean.html
+    );
+    let english = reader.get("/search?q=queries").await;
+    assert!(english.html.contains(&format!("href=\"/article/{slug}\"")));
+    let none = reader.get("/search?q=hidden").await;
+    assert!(
+        none.html.contains("No stories match."),
+        "drafts are not found"
+    );
+    assert!(!none.html.contains("Hidden database notes"));
+}
+
+async fn bookmarks_and_drafts_are_the_reader_s_own(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let writer = app.register("writer").await;
+    let slug = app.create_article(&writer, "Worth keeping", &[]).await;
+    let mut reader = Browser::new(&app.base);
+    reader.sign_up("reader").await;
+    let empty = reader.get("/bookmarks").await;
+    assert!(empty.html.contains("Stories you bookmark are kept here."));
+    reader
+        .submit(
+            &format!("/article/{slug}"),
+            &format!("/article/{slug}/bookmark"),
+            &[],
+        )
+        .await;
+    let kept = reader.get("/bookmarks").await;
+    assert!(
+        kept.html.contains(&format!("href=\"/article/{slug}\"")),
+        "{}",
+        kept.html
+    );
+
+    let token = app.login("reader").await;
+    let draft = app
+        .create_article_with(
+            &token,
+            json!({"title": "Half done", "description": "d", "body": "b", "status": "draft"}),
+        )
+        .await;
+    let drafts = reader.get("/drafts").await;
+    let draft_slug = draft["slug"].as_str().unwrap();
+    assert!(
+        drafts
+            .html
+            .contains(&format!("href=\"/article/{draft_slug}\""))
+    );
+    let mut visitor = Browser::new(&app.base);
+    for page in ["/bookmarks", "/drafts"] {
+        let sent = visitor.get(page).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{page}");
+        assert!(sent.location().starts_with("/login?next="));
+    }
+}
+
+async fn the_following_tab_shows_whom_the_reader_follows(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let followed = app.register("followed").await;
+    let other = app.register("other").await;
+    let theirs = app.create_article(&followed, "From a friend", &[]).await;
+    let stranger = app.create_article(&other, "From a stranger", &[]).await;
+    let mut reader = Browser::new(&app.base);
+    reader.sign_up("reader").await;
+    reader
+        .submit("/profile/followed", "/profile/followed/follow", &[])
+        .await;
+    let tab = reader.get("/?feed=following").await;
+    assert!(
+        tab.html.contains(&format!("href=\"/article/{theirs}\"")),
+        "{}",
+        tab.html
+    );
+    assert!(!tab.html.contains(&format!("href=\"/article/{stranger}\"")));
+    // Signed out, the tab is the newest stories.
+    let anyone = Browser::new(&app.base).get("/?feed=following").await;
+    assert!(
+        anyone
+            .html
+            .contains(&format!("href=\"/article/{stranger}\""))
+    );
+}
