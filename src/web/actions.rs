@@ -236,6 +236,53 @@ pub async fn report_comment(
     finish(&state, lang, done.await)
 }
 
+/// `POST /tag/{tag}/follow` and `/unfollow`: the tag's stories join or leave the reader's
+/// Following tab.
+async fn tag_follow(
+    state: &AppState,
+    lang: Lang,
+    name: &str,
+    posted: Posted<NoFields>,
+    follow: bool,
+) -> Response {
+    let back = format!("/tag/{name}");
+    let Some((viewer, _)) = sender(posted) else {
+        return to_sign_in(&back);
+    };
+    let done = async {
+        let me = viewer.user.id;
+        if follow {
+            state
+                .db
+                .follow_tag(me, name)
+                .await?
+                .ok_or_else(|| ApiError::not_found("tag"))?;
+        } else {
+            state.db.unfollow_tag(me, name).await?;
+        }
+        Ok(back.clone())
+    };
+    finish(state, lang, done.await)
+}
+
+pub async fn follow_tag(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(name): Path<String>,
+    posted: Posted<NoFields>,
+) -> Response {
+    tag_follow(&state, lang, &name, posted, true).await
+}
+
+pub async fn unfollow_tag(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(name): Path<String>,
+    posted: Posted<NoFields>,
+) -> Response {
+    tag_follow(&state, lang, &name, posted, false).await
+}
+
 /// Following, unfollowing, blocking and unblocking the user `username`.
 #[derive(Clone, Copy)]
 enum Relation {

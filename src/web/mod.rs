@@ -82,6 +82,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/article/{slug}/comments/{id}/report",
             post(actions::report_comment),
         )
+        .route("/tag/{tag}/follow", post(actions::follow_tag))
+        .route("/tag/{tag}/unfollow", post(actions::unfollow_tag))
         .route("/profile/{username}/follow", post(actions::follow))
         .route("/profile/{username}/unfollow", post(actions::unfollow))
         .route("/profile/{username}/block", post(actions::block))

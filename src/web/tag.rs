@@ -43,10 +43,11 @@ async fn page(
     name: &str,
     paging: PageParams,
 ) -> Result<TagPage, ApiError> {
-    // No viewer: a tag that only drafts use is not there.
+    // A tag that only drafts use is not there, for its drafts' author too.
+    let viewer_id = viewer.as_ref().map_or(0, |v| v.user.id);
     let tag = state
         .db
-        .tag(name, 0)
+        .tag(name, viewer_id)
         .await?
         .ok_or_else(|| ApiError::not_found("tag"))?;
     let filter = ArticleFilter {

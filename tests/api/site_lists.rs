@@ -117,6 +117,16 @@ async fn the_following_tab_shows_whom_the_reader_follows(engine: Engine) {
         tab.html
     );
     assert!(!tab.html.contains(&format!("href=\"/article/{stranger}\"")));
+    // A followed tag brings its stories into the tab too, and leaves with them.
+    let tagged = app.create_article(&other, "Tagged for me", &["rust"]).await;
+    let followed_tag = reader.submit("/tag/rust", "/tag/rust/follow", &[]).await;
+    assert_eq!(followed_tag.location(), "/tag/rust");
+    assert!(reader.get("/tag/rust").await.html.contains(">Unfollow <"));
+    let tab = reader.get("/?feed=following").await;
+    assert!(tab.html.contains(&format!("href=\"/article/{tagged}\"")));
+    reader.submit("/tag/rust", "/tag/rust/unfollow", &[]).await;
+    let tab = reader.get("/?feed=following").await;
+    assert!(!tab.html.contains(&format!("href=\"/article/{tagged}\"")));
     // Signed out, the tab is the newest stories.
     let anyone = Browser::new(&app.base).get("/?feed=following").await;
     assert!(
