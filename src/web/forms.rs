@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::session::{VISITOR_COOKIE, Viewer, cookie};
+use super::session::{SESSION_COOKIE, VISITOR_COOKIE, Viewer, cookie, to_sign_in};
 use super::{Lang, error_page};
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -55,7 +55,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
             .ok()
             .and_then(|t| t.csrf);
         check(state, &headers, viewer.as_ref(), token.as_deref())
-            .map_err(|forged| error_page(state, lang, forged))?;
+            .map_err(|forged| refused(state, lang, &headers, viewer.as_ref(), forged))?;
         let fields = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| error_page(state, lang, ApiError::invalid("form", e.to_string())))?;
         Ok(Posted { viewer, fields })
@@ -128,7 +128,8 @@ impl FromRequest<AppState> for PostedWithFile {
             }
         }
         let token = fields.get(CSRF_FIELD).map(String::as_str);
-        check(state, &headers, viewer.as_ref(), token).map_err(refuse)?;
+        check(state, &headers, viewer.as_ref(), token)
+            .map_err(|forged| refused(state, lang, &headers, viewer.as_ref(), forged))?;
         Ok(PostedWithFile {
             viewer,
             fields,
@@ -148,6 +149,31 @@ fn forged() -> ApiError {
         "form",
         "was not sent from this site's page; reload the page and try again",
     )
+}
+
+/// The answer to a form that did not pass [`check`]. A browser whose session ended while the
+/// page was open (signed out elsewhere, the session expired) sent a token of that session: it
+/// is sent to sign in again, back to the page it came from; anything else is a forgery.
+fn refused(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    viewer: Option<&Viewer>,
+    forged: ApiError,
+) -> Response {
+    let session_ended = viewer.is_none() && cookie(headers, SESSION_COOKIE).is_some();
+    if session_ended && same_origin(headers, &state.public_url) {
+        let page = headers
+            .get(header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| url::Url::parse(r).ok())
+            .map(|url| match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_string(),
+            });
+        return to_sign_in(super::local_path(page.as_deref()));
+    }
+    error_page(state, lang, forged)
 }
 
 /// Whether a form with `token` comes from a page quill showed to this browser.

@@ -192,6 +192,26 @@ impl Browser {
         self.answer(response).await
     }
 
+    /// Posts `fields` to `action` from the site's page at `page` (sent as `Referer`).
+    pub async fn post_with_referer(
+        &mut self,
+        action: &str,
+        fields: &[(&str, &str)],
+        page: &str,
+    ) -> Answer {
+        let response = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("origin", self.base.clone())
+            .header("referer", format!("{}{page}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.answer(response).await
+    }
+
     /// Posts `fields` to `action` as the site's own page does.
     pub async fn post(&mut self, action: &str, fields: &[(&str, &str)]) -> Answer {
         let origin = self.base.clone();

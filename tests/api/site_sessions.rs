@@ -231,13 +231,22 @@ async fn signing_out_everywhere_ends_every_page_and_token(engine: Engine) {
     laptop.submit("/login", "/login", &credentials).await;
     let mut phone = Browser::new(&app.base);
     phone.submit("/login", "/login", &credentials).await;
-    assert!(signed_in_as(&phone.get("/").await.html, "reader"));
+    let phone_home = phone.get("/").await;
+    assert!(signed_in_as(&phone_home.html, "reader"));
 
     let home = laptop.get("/").await;
     let out = laptop
         .post("/logout/everywhere", &[("csrf", &home.csrf_of("/logout"))])
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
+    // The phone's page, still open, holds a form of the ended session: sending it asks to sign
+    // in again and comes back to the page, rather than calling the form a forgery.
+    let csrf = phone_home.csrf_of("/logout");
+    let stale = phone
+        .post_with_referer("/logout", &[("csrf", &csrf)], "/tag/rust?x=1")
+        .await;
+    assert_eq!(stale.status, StatusCode::SEE_OTHER);
+    assert_eq!(stale.location(), "/login?next=%2Ftag%2Frust%3Fx%3D1");
     assert!(!signed_in_as(&phone.get("/").await.html, "reader"));
     let (status, _) = app.get("/api/user", Some(&token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
