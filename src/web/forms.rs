@@ -4,7 +4,8 @@
 //! form must carry the token made for the session (or, signed out, the visitor cookie) that
 //! the page was shown to.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
+use axum::http::request::Parts;
 use std::collections::HashMap;
 
 use axum::extract::{FromRequest, Multipart, OptionalFromRequestParts, Request};
@@ -28,6 +29,20 @@ pub struct Posted<T> {
 #[derive(Deserialize)]
 pub struct NoFields {}
 
+/// A form's request taken apart for reading: the reader's language and who sent it, before
+/// the body.
+async fn opened(
+    request: Request,
+    state: &AppState,
+) -> Result<(Parts, Body, Lang, Option<Viewer>), Response> {
+    let (mut parts, body) = request.into_parts();
+    let lang = Lang::negotiate(&parts.headers);
+    let viewer =
+        <Viewer as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+            .await?;
+    Ok((parts, body, lang, viewer))
+}
+
 #[derive(Deserialize)]
 struct Token {
     csrf: Option<String>,
@@ -37,13 +52,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let (mut parts, body) = request.into_parts();
-        let lang = Lang::negotiate(&parts.headers);
-        let viewer =
-            <Viewer as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, state)
-                .await?;
+        let (parts, body, lang, viewer) = opened(request, state).await?;
+        let headers = parts.headers.clone();
         let request = Request::from_parts(parts, body);
-        let headers = request.headers().clone();
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
             error_page(
                 state,
@@ -81,11 +92,7 @@ impl FromRequest<AppState> for PostedWithFile {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let (mut parts, body) = request.into_parts();
-        let lang = Lang::negotiate(&parts.headers);
-        let viewer =
-            <Viewer as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, state)
-                .await?;
+        let (parts, body, lang, viewer) = opened(request, state).await?;
         let headers = parts.headers.clone();
         let refuse = |e: ApiError| error_page(state, lang, e);
         // Before a byte of the body is read: a forged form's file is never taken in.
