@@ -2,10 +2,11 @@
 //! calls, through the same translation of its outcome, then sends the reader back to the page
 //! (POST, then redirect to a GET) or shows the refusal as a page.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::PagePath;
 use super::forms::{NoFields, Posted};
 use super::session::{Viewer, to_sign_in};
 use super::{Lang, error_page};
@@ -57,7 +58,7 @@ fn story(slug: &str) -> String {
 pub async fn clap(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     posted: Posted<ClapForm>,
 ) -> Response {
     let Some((viewer, form)) = sender(posted) else {
@@ -112,7 +113,7 @@ async fn mark(
 pub async fn favorite(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     mark(&state, lang, &slug, posted, Mark::Favorite).await
@@ -121,7 +122,7 @@ pub async fn favorite(
 pub async fn unfavorite(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     mark(&state, lang, &slug, posted, Mark::Unfavorite).await
@@ -130,7 +131,7 @@ pub async fn unfavorite(
 pub async fn bookmark(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     mark(&state, lang, &slug, posted, Mark::Bookmark).await
@@ -139,7 +140,7 @@ pub async fn bookmark(
 pub async fn unbookmark(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     mark(&state, lang, &slug, posted, Mark::Unbookmark).await
@@ -148,7 +149,7 @@ pub async fn unbookmark(
 pub async fn comment(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     posted: Posted<CommentForm>,
 ) -> Response {
     let Some((viewer, form)) = sender(posted) else {
@@ -177,7 +178,7 @@ pub async fn comment(
 pub async fn delete_comment(
     State(state): State<AppState>,
     lang: Lang,
-    Path((slug, id)): Path<(String, String)>,
+    PagePath((slug, id)): PagePath<(String, String)>,
     posted: Posted<NoFields>,
 ) -> Response {
     let Some((viewer, _)) = sender(posted) else {
@@ -194,7 +195,7 @@ pub async fn delete_comment(
 pub async fn report_article(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     posted: Posted<ReportForm>,
 ) -> Response {
     let Some((viewer, form)) = sender(posted) else {
@@ -216,7 +217,7 @@ pub async fn report_article(
 pub async fn report_comment(
     State(state): State<AppState>,
     lang: Lang,
-    Path((slug, id)): Path<(String, String)>,
+    PagePath((slug, id)): PagePath<(String, String)>,
     posted: Posted<ReportForm>,
 ) -> Response {
     let Some((viewer, form)) = sender(posted) else {
@@ -268,7 +269,7 @@ async fn tag_follow(
 pub async fn follow_tag(
     State(state): State<AppState>,
     lang: Lang,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     tag_follow(&state, lang, &name, posted, true).await
@@ -277,7 +278,7 @@ pub async fn follow_tag(
 pub async fn unfollow_tag(
     State(state): State<AppState>,
     lang: Lang,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     tag_follow(&state, lang, &name, posted, false).await
@@ -328,7 +329,7 @@ async fn relate(
 pub async fn follow(
     State(state): State<AppState>,
     lang: Lang,
-    Path(username): Path<String>,
+    PagePath(username): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     relate(&state, lang, &username, posted, Relation::Follow).await
@@ -337,7 +338,7 @@ pub async fn follow(
 pub async fn unfollow(
     State(state): State<AppState>,
     lang: Lang,
-    Path(username): Path<String>,
+    PagePath(username): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     relate(&state, lang, &username, posted, Relation::Unfollow).await
@@ -346,7 +347,7 @@ pub async fn unfollow(
 pub async fn block(
     State(state): State<AppState>,
     lang: Lang,
-    Path(username): Path<String>,
+    PagePath(username): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     relate(&state, lang, &username, posted, Relation::Block).await
@@ -355,7 +356,7 @@ pub async fn block(
 pub async fn unblock(
     State(state): State<AppState>,
     lang: Lang,
-    Path(username): Path<String>,
+    PagePath(username): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     relate(&state, lang, &username, posted, Relation::Unblock).await

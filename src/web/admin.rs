@@ -5,12 +5,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, OptionalFromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::PagePath;
 use super::forms::Posted;
 use super::i18n::Messages;
 use super::session::Viewer;
@@ -211,7 +212,7 @@ async fn account(
     State(state): State<AppState>,
     lang: Lang,
     admin: Admin,
-    Path(username): Path<String>,
+    PagePath(username): PagePath<String>,
 ) -> Response {
     let page = async {
         let account = state
@@ -270,20 +271,23 @@ impl FromRequestParts<AppState> for Action {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let address =
-            <Path<(String, String, String)> as FromRequestParts<AppState>>::from_request_parts(
+            <PagePath<(String, String, String)> as FromRequestParts<AppState>>::from_request_parts(
                 parts, state,
             );
-        let named = address.await.ok().and_then(|Path((kind, target, verb))| {
-            Some(match (kind.as_str(), verb.as_str()) {
-                ("reports", "resolve") => Action::Close(target, Resolution::Resolved),
-                ("reports", "dismiss") => Action::Close(target, Resolution::Dismissed),
-                ("articles", "remove") => Action::RemoveArticle(target),
-                ("comments", "remove") => Action::RemoveComment(target),
-                ("users", "suspend") => Action::Suspend(target, true),
-                ("users", "reinstate") => Action::Suspend(target, false),
-                _ => return None,
-            })
-        });
+        let named = address
+            .await
+            .ok()
+            .and_then(|PagePath((kind, target, verb))| {
+                Some(match (kind.as_str(), verb.as_str()) {
+                    ("reports", "resolve") => Action::Close(target, Resolution::Resolved),
+                    ("reports", "dismiss") => Action::Close(target, Resolution::Dismissed),
+                    ("articles", "remove") => Action::RemoveArticle(target),
+                    ("comments", "remove") => Action::RemoveComment(target),
+                    ("users", "suspend") => Action::Suspend(target, true),
+                    ("users", "reinstate") => Action::Suspend(target, false),
+                    _ => return None,
+                })
+            });
         named.ok_or_else(|| {
             error_page(
                 state,

@@ -1,11 +1,12 @@
 //! `/article/{slug}`: a story, its author, tags and counts, and its threaded comments.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::PagePath;
 use super::session::Viewer;
 use super::views::{ThreadStep, script_safe, tag_names, thread};
 use super::{Chrome, Lang, respond};
@@ -41,7 +42,7 @@ pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Option<Viewer>,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     Query(shown): Query<Shown>,
 ) -> Response {
     let mut page = page(&state, lang, viewer, &slug).await;

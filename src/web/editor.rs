@@ -3,10 +3,11 @@
 //! as a draft, unlisted or published, through the operations the JSON API calls.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::PagePath;
 use super::assets;
 use super::forms::{NoFields, Posted, PostedWithFile};
 use super::session::{Viewer, to_sign_in};
@@ -195,7 +196,7 @@ pub async fn edit_story(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Viewer,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
 ) -> Response {
     match own_story(&state, &viewer, &slug).await {
         Ok(article) => {
@@ -220,7 +221,7 @@ pub async fn save_new(State(state): State<AppState>, lang: Lang, form: PostedWit
 pub async fn save_story(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     form: PostedWithFile,
 ) -> Response {
     save(&state, lang, Some(&slug), form).await
@@ -332,7 +333,7 @@ fn correctable(status: StatusCode) -> bool {
 pub async fn delete_story(
     State(state): State<AppState>,
     lang: Lang,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     let Some(viewer) = posted.viewer else {

@@ -147,6 +147,21 @@ async fn page_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// The parts of a page's address (`/article/{slug}`), whose rejection (bytes that are not
+/// UTF-8) is an error page like any other, not the extractor's plain text.
+pub struct PagePath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<AppState> for PagePath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PagePath(value)),
+            Err(e) => Err(error_page(state, Lang::negotiate(&parts.headers), e.into())),
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
 

@@ -1,11 +1,12 @@
 //! `/profile/{username}`: who they are, and their stories or the stories they favorited.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::PagePath;
 use super::session::Viewer;
 use super::views::{Story, StoryPage, script_safe};
 use super::{Chrome, Lang, respond};
@@ -39,7 +40,7 @@ pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Option<Viewer>,
-    Path(username): Path<String>,
+    PagePath(username): PagePath<String>,
     Query(tab): Query<Tab>,
     Query(paging): Query<PageParams>,
 ) -> Response {

@@ -1,9 +1,10 @@
 //! `/tag/{tag}`: the stories with a tag, newest first.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 
+use super::PagePath;
 use super::session::Viewer;
 use super::views::{Story, StoryPage};
 use super::{Chrome, Lang, respond};
@@ -26,7 +27,7 @@ pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
     viewer: Option<Viewer>,
-    Path(name): Path<String>,
+    PagePath(name): PagePath<String>,
     Query(paging): Query<PageParams>,
 ) -> Response {
     respond(

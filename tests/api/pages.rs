@@ -210,6 +210,13 @@ async fn unknown_pages_are_pages_and_unknown_api_routes_json(engine: Engine) {
     let (status, _, html) = page(&app, "/article/nothing-here", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("Page not found"));
+    // An address that is not UTF-8 is a page too.
+    for malformed in ["/article/%FF", "/profile/%FF", "/tag/%C3"] {
+        let (status, headers, html) = page(&app, malformed, &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{malformed}");
+        assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+        assert!(html.contains("<h1"), "{html}");
+    }
     let (status, body) = app.get("/api/no/such/route", None).await;
     assert_eq!(
         (status, body),
