@@ -139,6 +139,12 @@ async fn page_headers(request: Request, next: Next) -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(PAGE_CSP),
     );
+    // Under `no-referrer` browsers send `Origin: null` with a page's forms, which the forms'
+    // check must refuse; `same-origin` names the site to itself and still nothing to others.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     // The language comes from these: a shared cache must keep a copy per value.
     headers.insert(
         header::VARY,

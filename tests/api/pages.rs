@@ -303,6 +303,8 @@ async fn pages_are_compressed_and_locked_down(engine: Engine) {
         "{csp}"
     );
     assert!(!csp.contains("unsafe-inline"));
+    // A page names itself to itself, so that browsers send its forms with their `Origin`.
+    assert_eq!(headers["referrer-policy"], "same-origin");
     // The API keeps its own policy, and is not compressed.
     let response = app
         .client
