@@ -37,7 +37,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 use crate::settings::DatabaseSettings;
 
@@ -155,6 +155,18 @@ fn pool_options(
         // A ping per checkout would double the round trips of every request; a broken
         // connection instead fails its one query (answered 503) and is replaced.
         .test_before_acquire(false)
+        // A transaction dropped mid-way is rolled back on its way back to the pool (on SQLite by
+        // the connection's worker, which the ping waits for). One that is still open was begun by
+        // a `begin` that was itself dropped (sqlx's SQLite `begin` is not safe to cancel): kept,
+        // the connection would refuse every later `begin` and hold the write lock, so it closes.
+        .after_release(|conn, _meta| {
+            Box::pin(async move {
+                if conn.is_in_transaction() {
+                    conn.ping().await?;
+                }
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 match engine {
