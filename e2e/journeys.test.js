@@ -278,6 +278,8 @@ journey('4: the reader reports the story, an admin resolves the report', async (
 });
 
 journey('5: without JavaScript: sign in, publish, clap and comment', async () => {
+  needs(people.writer, 'the writer of journey 1');
+  needs(people.reader, 'the reader of journey 2');
   const w = (people.writerNoJs = await person('writer-nojs', { javaScriptEnabled: false }));
   const r = (people.readerNoJs = await person('reader-nojs', { javaScriptEnabled: false }));
   await signIn(w, writer);
