@@ -166,12 +166,7 @@ impl Drop for Pending {
         if let (Some(attempt), Ok(runtime)) =
             (self.attempt.take(), tokio::runtime::Handle::try_current())
         {
-            let state = self.state.clone();
-            runtime.spawn(async move {
-                if let Err(e) = attempt.not_failed(&state).await {
-                    tracing::warn!(error = ?e, "an abandoned sign-in's count was not taken back");
-                }
-            });
+            runtime.spawn(attempt.take_back(self.state.clone()));
         }
     }
 }
@@ -183,6 +178,7 @@ impl Drop for Pending {
 const IN_FLIGHT_WAITS_MS: [u64; 6] = [20, 40, 80, 160, 320, 380];
 
 /// A sign-in attempt, counted as a failure until its password proves right.
+#[derive(Clone)]
 struct SignInAttempt {
     buckets: [String; 3],
     window: Window,
@@ -211,19 +207,13 @@ impl SignInAttempt {
             window,
         };
         let wait = |limit, hits| refused(limit, hits, window, elapsed).unwrap_or(1);
-        let mut outcome = state
-            .db
-            .sign_in_attempt(&attempt.names(limits), window, now)
-            .await?;
+        let mut outcome = attempt.count(state, now).await?;
         for pause in IN_FLIGHT_WAITS_MS {
             if outcome == Outcome::Counted {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-            outcome = state
-                .db
-                .sign_in_attempt(&attempt.names(limits), window, now)
-                .await?;
+            outcome = attempt.count(state, now).await?;
         }
         match outcome {
             Outcome::Counted => Ok(Some(attempt)),
@@ -237,6 +227,35 @@ impl SignInAttempt {
                 "too many failed sign-ins from your address",
                 wait(limits.login_failures_per_address, hits),
             )),
+        }
+    }
+
+    /// Counts the attempt, or says which limit refuses it, on a task of its own. Dropped
+    /// mid-way (its client hung up), the count could be made with no [`Pending`] yet to take it
+    /// back, and a client that abandons its sign-ins would lock the owner out; so the count
+    /// always finishes, and is taken back there when nobody is waiting for it.
+    async fn count(&self, state: &AppState, now: i64) -> Result<Outcome, ApiError> {
+        let (answer, asked) = tokio::sync::oneshot::channel();
+        let (attempt, state) = (self.clone(), state.clone());
+        tokio::spawn(async move {
+            let outcome = state
+                .db
+                .sign_in_attempt(&attempt.names(&state.limits), attempt.window, now)
+                .await;
+            if let Err(Ok(Outcome::Counted)) = answer.send(outcome) {
+                attempt.take_back(state).await;
+            }
+        });
+        let outcome = asked
+            .await
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("counting a sign-in failed")))?;
+        Ok(outcome?)
+    }
+
+    /// [`Self::not_failed`] for an attempt nobody waits for any more.
+    async fn take_back(self, state: AppState) {
+        if let Err(e) = self.not_failed(&state).await {
+            tracing::warn!(error = ?e, "an abandoned sign-in's count was not taken back");
         }
     }
 

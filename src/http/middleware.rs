@@ -183,15 +183,8 @@ pub async fn run_guarded(
     if state.health.is_database_away() {
         return Err(ApiError::database_away());
     }
-    // The handler runs to its end on a task of its own, even when its client hangs up or the
-    // timeout below answers first. Dropped between two awaits, it would stop between a write
-    // and the step that completes it: a sign-in counted as a failure and never taken back, or
-    // a SQLite connection left inside a transaction that sqlx's `begin` was cancelled in.
-    let handler = tokio::spawn(next.run(request).in_current_span());
-    match tokio::time::timeout(state.request_timeout, handler).await {
-        Ok(Err(failed)) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
-        Ok(Err(failed)) => Err(ApiError::internal(failed.into())),
-        Ok(Ok(response)) => {
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => {
             if response.extensions().get::<DatabaseAway>().is_some() {
                 state.health.suspect_database();
             }

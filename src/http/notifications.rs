@@ -18,7 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mark_read))
 }
 
-const NOTIFICATIONS: PageSize = PageSize {
+pub const NOTIFICATIONS: PageSize = PageSize {
     default: 20,
     max: 100,
 };

@@ -245,6 +245,20 @@ pub struct Messages {
     pub following: &'static str,
     pub no_bookmarks: &'static str,
     pub no_drafts: &'static str,
+    pub notifications: &'static str,
+    pub no_notifications: &'static str,
+    pub unread: &'static str,
+    pub new_notice: &'static str,
+    pub mark_all_read: &'static str,
+    pub older_notifications: &'static str,
+    pub notice_follow: &'static str,
+    pub notice_comment: &'static str,
+    pub notice_reply: &'static str,
+    pub notice_article: &'static str,
+    pub notice_favorite: &'static str,
+    pub notice_favorite_many: &'static str,
+    pub notice_clap: &'static str,
+    pub notice_clap_many: &'static str,
 }
 
 static EN: Messages = Messages {
@@ -404,6 +418,20 @@ static EN: Messages = Messages {
     following: "Following",
     no_bookmarks: "Stories you bookmark are kept here.",
     no_drafts: "Stories you save as drafts wait here.",
+    notifications: "Notifications",
+    no_notifications: "Nothing new yet. New followers, comments, replies, claps and favorites show up here.",
+    unread: "unread",
+    new_notice: "New",
+    mark_all_read: "Mark all read",
+    older_notifications: "Older notifications",
+    notice_follow: "{actor} started following you.",
+    notice_comment: "{actor} commented on {article}.",
+    notice_reply: "{actor} replied to your comment on {article}.",
+    notice_article: "{actor} published {article}.",
+    notice_favorite: "{actor} favorited {article}.",
+    notice_favorite_many: "{actor} and {others} others favorited {article}.",
+    notice_clap: "{actor} clapped for {article}.",
+    notice_clap_many: "{actor} and {others} others clapped for {article}.",
 };
 
 static KO: Messages = Messages {
@@ -563,6 +591,20 @@ static KO: Messages = Messages {
     following: "팔로잉",
     no_bookmarks: "북마크한 글이 여기에 모입니다.",
     no_drafts: "임시 저장한 글이 여기에서 기다립니다.",
+    notifications: "알림",
+    no_notifications: "아직 새 소식이 없습니다. 새 팔로워, 댓글, 답글, 박수와 좋아요가 여기에 표시됩니다.",
+    unread: "읽지 않음",
+    new_notice: "새 알림",
+    mark_all_read: "모두 읽음으로 표시",
+    older_notifications: "이전 알림",
+    notice_follow: "{actor}님이 회원님을 팔로우하기 시작했습니다.",
+    notice_comment: "{actor}님이 {article}에 댓글을 남겼습니다.",
+    notice_reply: "{actor}님이 {article}에서 회원님의 댓글에 답글을 남겼습니다.",
+    notice_article: "{actor}님이 새 글 {article}을(를) 발행했습니다.",
+    notice_favorite: "{actor}님이 {article}을(를) 좋아합니다.",
+    notice_favorite_many: "{actor}님 외 {others}명이 {article}을(를) 좋아합니다.",
+    notice_clap: "{actor}님이 {article}에 박수를 보냈습니다.",
+    notice_clap_many: "{actor}님 외 {others}명이 {article}에 박수를 보냈습니다.",
 };
 
 #[cfg(test)]

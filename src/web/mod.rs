@@ -13,6 +13,7 @@ mod forms;
 mod home;
 mod i18n;
 mod lists;
+mod notifications;
 mod profile;
 mod session;
 mod settings;
@@ -53,6 +54,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/search", get(lists::search))
         .route("/bookmarks", get(lists::bookmarks))
         .route("/drafts", get(lists::drafts))
+        .route(
+            "/notifications",
+            get(notifications::show).layer(map_response(no_store)),
+        )
+        .route("/notifications/read", post(notifications::mark_read))
         .route(
             "/login",
             get(account::show_sign_in)

@@ -12,6 +12,7 @@ engine_tests!(
     search_finds_published_stories_in_either_language,
     bookmarks_and_drafts_are_the_reader_s_own,
     the_following_tab_shows_whom_the_reader_follows,
+    notifications_say_what_happened_and_are_marked_read,
 );
 
 async fn search_finds_published_stories_in_either_language(engine: Engine) {
@@ -134,4 +135,91 @@ async fn the_following_tab_shows_whom_the_reader_follows(engine: Engine) {
             .html
             .contains(&format!("href=\"/article/{stranger}\""))
     );
+}
+
+async fn notifications_say_what_happened_and_are_marked_read(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let mut writer = Browser::new(&app.base);
+    let signed_out = writer.get("/notifications").await;
+    assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed_out.location(), "/login?next=%2Fnotifications");
+    writer.sign_up("writer").await;
+    let empty = writer.get("/notifications").await;
+    assert!(empty.html.contains("Nothing new yet."), "{}", empty.html);
+    assert!(!empty.html.contains("Mark all read"));
+
+    let token = app.login("writer").await;
+    let slug = app.create_article(&token, "Spring & rain", &[]).await;
+    let reader = app.register("reader").await;
+    app.post("/api/profiles/writer/follow", Some(&reader), json!({}))
+        .await;
+    let (_, comment) = app
+        .post(
+            &format!("/api/articles/{slug}/comments"),
+            Some(&reader),
+            json!({"comment": {"body": "Lovely"}}),
+        )
+        .await;
+    let id = comment["comment"]["id"].as_i64().unwrap();
+    let page = writer.get("/notifications").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers["cache-control"], "no-store");
+    let html = &page.html;
+    assert!(html.contains("(2 unread)"), "{html}");
+    assert!(
+        html.contains("<a href=\"/profile/reader\">reader</a> started following you."),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/profile/reader\">reader</a> commented on \
+             <a href=\"/article/{slug}#comment-{id}\">Spring &#38; rain</a>."
+        )),
+        "{html}"
+    );
+
+    // One more arrives while the page is open: marking read leaves it unread.
+    let (status, clap) = app
+        .post(
+            &format!("/api/articles/{slug}/claps"),
+            Some(&reader),
+            json!({"claps": 3}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{clap}");
+    let done = writer
+        .post_from(
+            &app.base,
+            "/notifications/read",
+            &page
+                .form_fields("/notifications/read")
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(done.location(), "/notifications");
+    let (_, body) = app.get("/api/notifications", Some(&token)).await;
+    assert_eq!(body["unreadCount"], 1, "{body}");
+    let after = writer.get("/notifications").await.html;
+    assert!(after.contains("(1 unread)"), "{after}");
+    assert!(after.contains("reader</a> clapped for"), "{after}");
+
+    writer.cookies.insert("lang".into(), "ko".into());
+    let korean = writer.get("/notifications").await.html;
+    assert!(
+        korean.contains(
+            "<a href=\"/profile/reader\">reader</a>님이 회원님을 팔로우하기 시작했습니다."
+        ),
+        "{korean}"
+    );
+
+    // A forged form marks nothing read.
+    let forged = writer
+        .post_from("https://evil.example", "/notifications/read", &[])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let (_, body) = app.get("/api/notifications", Some(&token)).await;
+    assert_eq!(body["unreadCount"], 1);
 }
