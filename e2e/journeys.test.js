@@ -201,6 +201,10 @@ journey('3: the writer sees the comment in their notifications, follows it and r
   const target = `/article/${slug}#comment-${commentId}`;
   const item = page.locator(`main a[href="${target}"]`);
   assert.ok((await item.count()) >= 1, `/notifications links to the comment (${target})`);
+  const said = (await page.locator('main li').filter({ has: page.locator(`a[href="${target}"]`) }).first().textContent()).replace(/\s+/g, ' ');
+  assert.match(said, new RegExp(`${escape(reader.username)} commented on ${escape(story.title)}`), 'the notice says who commented where');
+  const clapNotice = page.locator('main li', { hasText: `${reader.username} clapped for ${story.title}` });
+  assert.equal(await clapNotice.count(), 1, "the reader's clap is in the notifications too");
   await press(page, item.first());
   assert.equal(new URL(page.url()).pathname, `/article/${slug}`);
   assert.equal(new URL(page.url()).hash, `#comment-${commentId}`);

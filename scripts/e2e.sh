@@ -93,7 +93,7 @@ run_engine() {
   esac
   port=$(free_port)
   export DATABASE_URL="$url" DATA_DIR="$workdir" PORT="$port" HOST=127.0.0.1 \
-    PUBLIC_URL="http://127.0.0.1:$port" LOG_LEVEL=warn QUILL_ENV=development
+    PUBLIC_URL="http://127.0.0.1:$port" LOG_LEVEL=warn QUILL_ENV=development SHUTDOWN_GRACE_SECS=5
   "$bin" serve >"$workdir/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 150); do
@@ -105,7 +105,7 @@ run_engine() {
     echo "quill did not become ready on $engine:"; cat "$workdir/server.log"
     cleanup; return 1
   fi
-  echo "journeys on $engine: quill at http://127.0.0.1:$port"
+  echo "journeys on $engine: quill at http://127.0.0.1:$port, ready after $(($(date +%s) - t0))s"
   QUILL_URL="http://127.0.0.1:$port" QUILL_BIN="$bin" E2E_ENGINE="$engine" \
     node --test --test-reporter=spec e2e/journeys.test.js || rc=$?
   # Lighthouse's scores do not depend on the engine: measured on one, after the journeys have
@@ -117,8 +117,11 @@ run_engine() {
     echo "journeys failed on $engine; the end of the server's log:"
     tail -40 "$workdir/server.log"
   fi
+  local t1
+  t1=$(date +%s)
   cleanup
-  echo "journeys on $engine: $([ "$rc" -eq 0 ] && echo passed || echo FAILED) in $(($(date +%s) - t0))s"
+  echo "journeys on $engine: $([ "$rc" -eq 0 ] && echo passed || echo FAILED) in $(($(date +%s) - t0))s" \
+    "(stopping the server and dropping its database: $(($(date +%s) - t1))s)"
   return "$rc"
 }
 
