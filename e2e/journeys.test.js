@@ -87,7 +87,7 @@ after(async () => {
   await closeBrowser();
 });
 
-journey('1: a writer signs up, writes a story with a picture, saves a draft, then publishes it', async () => {
+journey('1: a writer signs up, writes a story with a picture, saves a draft, then publishes it', async (t) => {
   const w = (people.writer = await person('writer'));
   const { page } = w;
   await signUp(w, writer);
@@ -120,8 +120,15 @@ journey('1: a writer signs up, writes a story with a picture, saves a draft, the
   const passerBy = (people.passerBy = await person('passer-by'));
   await visit(passerBy.page, `/article/${slug}`, { status: 404 });
 
-  // Publishing: the story's editor, made visible to everyone.
-  await visit(page, `/editor/${slug}`);
+  // Publishing: the story's editor, made visible to everyone. No page links to a story's
+  // editor yet (not the story's page, not /drafts): the writer has to know its address.
+  await visit(page, `/article/${slug}`);
+  const edit = page.locator(`main a[href="/editor/${slug}"]`);
+  if ((await edit.count()) > 0) await press(page, edit.first());
+  else {
+    t.diagnostic(`known gap: nothing on /article/${slug} or /drafts links to /editor/${slug}; went there by address`);
+    await visit(page, `/editor/${slug}`);
+  }
   assert.equal(await page.getByLabel('Title').inputValue(), story.title, 'the editor holds the saved draft');
   assert.ok((await page.getByLabel('Story').inputValue()).includes(shared.imageUrl), 'the draft kept the image');
   await page.getByLabel('Visibility').selectOption('published');
@@ -346,14 +353,15 @@ journey('6: a form forged on another site is refused and changes nothing', async
     for (const attempt of attempts) {
       const query = new URLSearchParams({ action: attempt.action, extra: attempt.extra || '' });
       if (attempt.token !== null) query.set('token', attempt.token);
-      page.lastDocument = null;
       const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url() === `${BASE}${attempt.action}`);
       await page.goto(`${evilOrigin}/?${query}`, { waitUntil: 'commit' });
-      await page.waitForURL(`${BASE}${attempt.action}`, { waitUntil: 'load' });
-      const headers = await (await sent).allHeaders();
+      const request = await sent;
+      const headers = await request.allHeaders();
       assert.equal(headers.origin, evilOrigin, `${attempt.what}: the browser named the other site as the sender`);
       assert.match(headers.cookie ?? '', /(^|; )quill_session=/, `${attempt.what}: the browser did send the reader's session cookie`);
-      assert.equal(page.lastDocument?.status(), 403, `${attempt.what}: refused with 403`);
+      const answer = await request.response();
+      assert.equal(answer?.status(), 403, `${attempt.what}: refused with 403 (a ${answer?.status()} means it went through)`);
+      await page.waitForURL(`${BASE}${attempt.action}`, { waitUntil: 'load' });
       assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Not allowed', `${attempt.what}: the refusal page`);
     }
   } finally {
