@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, SET_COOKIE};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quick_cache::Weighter;
@@ -29,14 +29,17 @@ const ANSWER_MAX_BYTES: usize = 512 * 1024;
 /// How long a write's answer waits, at most, for the other replicas to be told of it.
 const ANNOUNCE_WAIT: Duration = Duration::from_secs(1);
 
-/// Who sees an answer (`None`: anonymous) and the path with its query.
-type AnswerKey = (Option<i64>, String);
+/// Who sees an answer (`None`: anonymous) and the path with its query (for a page, also what
+/// else its answer depends on: see [`kept`]).
+pub type AnswerKey = (Option<i64>, String);
 
 #[derive(Clone)]
 struct Answer {
     generation: u64,
     made: Instant,
-    content_type: Option<HeaderValue>,
+    headers: HeaderMap,
+    /// The route that made it, for the metrics of a page served from here.
+    route: Option<MatchedPath>,
     body: Bytes,
 }
 
@@ -45,7 +48,12 @@ struct AnswerBytes;
 
 impl Weighter<AnswerKey, Answer> for AnswerBytes {
     fn weight(&self, key: &AnswerKey, answer: &Answer) -> u64 {
-        (key.1.len() + answer.body.len() + 96) as u64
+        let headers: usize = answer
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 32)
+            .sum();
+        (key.1.len() + answer.body.len() + headers + 96) as u64
     }
 }
 
@@ -106,10 +114,9 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 async fn read(state: &AppState, request: Request, next: Next) -> Response {
-    let cache = &state.cache;
-    let (Some(answers), Some(generation)) = (&cache.answers, cache.changes.current()) else {
+    if state.cache.answers.is_none() {
         return next.run(request).await;
-    };
+    }
     let (mut parts, body) = request.into_parts();
     let viewer = if parts.headers.contains_key(AUTHORIZATION) {
         match AuthUser::verify(&parts, state).await {
@@ -129,19 +136,35 @@ async fn read(state: &AppState, request: Request, next: Next) -> Response {
         .path_and_query()
         .map_or_else(|| parts.uri.path(), |p| p.as_str());
     let key = (viewer, target.to_string());
+    kept(state, key, Request::from_parts(parts, body), next).await
+}
+
+/// Serves `request` from the cache under `key` while its answer is fresh, or runs it and keeps
+/// the answer: a 200 that sets no cookie and that caches may store.
+pub async fn kept(state: &AppState, key: AnswerKey, request: Request, next: Next) -> Response {
+    let cache = &state.cache;
+    let (Some(answers), Some(generation)) = (&cache.answers, cache.changes.current()) else {
+        return next.run(request).await;
+    };
     if let Some(kept) = answers.get(&key)
         && cache.fresh(kept.generation, kept.made, generation)
     {
         metrics::counter!("read_cache_requests_total", "result" => "hit").increment(1);
         let mut response = Response::new(Body::from(kept.body));
-        if let Some(content_type) = kept.content_type {
-            response.headers_mut().insert(CONTENT_TYPE, content_type);
+        *response.headers_mut() = kept.headers;
+        if let Some(route) = kept.route {
+            response.extensions_mut().insert(route);
         }
         return response;
     }
     metrics::counter!("read_cache_requests_total", "result" => "miss").increment(1);
-    let response = next.run(Request::from_parts(parts, body)).await;
-    if response.status() != StatusCode::OK {
+    let response = next.run(request).await;
+    let private = response.headers().contains_key(SET_COOKIE)
+        || response
+            .headers()
+            .get(CACHE_CONTROL)
+            .is_some_and(|value| value.as_bytes().starts_with(b"no-store"));
+    if response.status() != StatusCode::OK || private {
         return response;
     }
     let (head, body) = response.into_parts();
@@ -158,7 +181,8 @@ async fn read(state: &AppState, request: Request, next: Next) -> Response {
             Answer {
                 generation,
                 made: Instant::now(),
-                content_type: head.headers.get(CONTENT_TYPE).cloned(),
+                headers: head.headers.clone(),
+                route: head.extensions.get::<MatchedPath>().cloned(),
                 // A serialized body sits in a buffer grown by doubling: kept as it is, an entry
                 // could hold twice what the cache counts for it.
                 body: Bytes::copy_from_slice(&bytes),

@@ -123,6 +123,11 @@ pub async fn observe(request: Request, next: Next) -> Response {
         tracing::info_span!("request", method = %method, route = %route, request_id = %request_id);
     let response = next.run(request).instrument(span.clone()).await;
     let latency = start.elapsed();
+    // A page's route is known only once the site (the fallback) has routed it.
+    let route = response
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(route, |p| p.as_str().to_string());
     let status = response.status().as_u16();
     metrics::counter!(
         "http_requests_total",

@@ -6,7 +6,7 @@ use super::article_rows::{FROM, article, columns};
 use super::changes;
 use super::notifications::notify_followers;
 use super::visibility::{AUTHOR_ALLOWS, LISTED, VISIBLE};
-use super::{Db, Sql, is_unique_violation};
+use super::{Db, Sql, is_unique_violation, retry_deadlocks};
 use crate::domain::article::{ArticleStatus, SlugKind, slug_candidate, slug_derives_from, slugify};
 use crate::domain::markdown::{Overgrown, RenderedArticle, render_article, render_blocking};
 use crate::domain::now_timestamp;
@@ -275,7 +275,13 @@ impl Db {
             // The current slug stays while it is what the title and status would make.
             let new_slug = (attempt > 0 || !slug_derives_from(slug, &base, kind))
                 .then(|| slug_candidate(&base, kind, attempt));
-            self.apply_changes(id, user, slug, new_slug, &changes, rendered.as_ref())
+            let (changes, rendered) = (&changes, rendered.as_ref());
+            async move {
+                retry_deadlocks(|| {
+                    self.apply_changes(id, user, slug, new_slug.as_deref(), changes, rendered)
+                })
+                .await
+            }
         })
         .await
     }
@@ -288,7 +294,7 @@ impl Db {
         id: i64,
         user: i64,
         slug: &str,
-        new_slug: Option<String>,
+        new_slug: Option<&str>,
         changes: &ArticleChanges,
         rendered: Option<&RenderedArticle>,
     ) -> Result<ArticleEdit, sqlx::Error> {
@@ -309,7 +315,7 @@ impl Db {
              WHERE id = $1 AND author_id = $7 AND slug = $10 RETURNING slug",
         )
         .bind(id)
-        .bind(new_slug.as_deref())
+        .bind(new_slug)
         .bind(changes.title.as_deref())
         .bind(changes.description.as_deref())
         .bind(tag_list)
@@ -354,11 +360,13 @@ impl Db {
             Owned::NotFound => return Ok(Owned::NotFound),
             Owned::NotOwner => return Ok(Owned::NotOwner),
         };
-        let deleted = sqlx::query("DELETE FROM articles WHERE id = $1 AND author_id = $2")
-            .bind(id)
-            .bind(user)
-            .execute(&self.pool)
-            .await?;
+        let deleted = retry_deadlocks(|| {
+            sqlx::query("DELETE FROM articles WHERE id = $1 AND author_id = $2")
+                .bind(id)
+                .bind(user)
+                .execute(&self.pool)
+        })
+        .await?;
         changes::changed_rows(deleted.rows_affected());
         Ok(Owned::Done(()))
     }
@@ -367,15 +375,19 @@ impl Db {
     /// favorites of one article all count. Someone else's draft is not there to favorite, and
     /// an author who blocked the reader is not favorited by them (checked in the same statement).
     pub async fn favorite(&self, user: i64, slug: &str) -> Result<Reaction, sqlx::Error> {
-        let added = sqlx::query(&format!(
+        let statement = format!(
             "INSERT INTO favorites (user_id, article_id, published) \
              SELECT $1, a.id, CASE WHEN {LISTED} THEN 1 ELSE 0 END FROM articles a \
              WHERE a.slug = $2 AND {VISIBLE} AND {AUTHOR_ALLOWS} \
              ON CONFLICT (user_id, article_id) DO NOTHING"
-        ))
-        .bind(user)
-        .bind(slug)
-        .execute(&self.pool)
+        );
+        let statement = &statement;
+        let added = retry_deadlocks(|| {
+            sqlx::query(statement)
+                .bind(user)
+                .bind(slug)
+                .execute(&self.pool)
+        })
         .await?;
         if added.rows_affected() > 0 {
             changes::changed();

@@ -235,6 +235,34 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// How many times a write that PostgreSQL aborted to break a deadlock is run again.
+const DEADLOCK_RETRIES: u32 = 3;
+
+/// Runs `write` (one transaction, or one statement) again when PostgreSQL aborted it to break a
+/// deadlock. Writes to many articles at once (a suspension, deleting an account) take their
+/// articles' counters (the readers' favorite counts, the shards, the tags) article by article,
+/// an order single-article writes cannot always share. PostgreSQL then aborts one of the two
+/// after `deadlock_timeout`; run again, it finds the other done.
+pub(crate) async fn retry_deadlocks<T, F: Future<Output = Result<T, sqlx::Error>>>(
+    mut write: impl FnMut() -> F,
+) -> Result<T, sqlx::Error> {
+    let mut retries = 0;
+    loop {
+        match write().await {
+            Err(e) if is_deadlock(&e) && retries < DEADLOCK_RETRIES => {
+                retries += 1;
+                tracing::info!(error = %e, retries, "a write lost a deadlock; running it again");
+            }
+            done => return done,
+        }
+    }
+}
+
+/// PostgreSQL's deadlock_detected (40P01).
+fn is_deadlock(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
+}
+
 /// What to log when the database refuses quill's user or password, e.g. after a rotation.
 pub const CREDENTIALS_REFUSED: &str = "the database refused quill's credentials: check \
      DB_USERNAME and DB_PASSWORD (or DATABASE_URL); `quill doctor` shows the failing step";

@@ -4,11 +4,11 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::Db;
 use super::changes;
 use super::comments::remove_comment;
 use super::profiles::ProfileRow;
 use super::visibility::{COMMENT_SHOWN, Standing as StandingLock, VISIBLE};
+use super::{Db, retry_deadlocks};
 use crate::domain::moderation::{AccountStanding, AuditEntry, Report, ReportKind, Resolution};
 use crate::domain::now_timestamp;
 use crate::domain::views::Profile;
@@ -503,6 +503,16 @@ impl Db {
     /// and comments until it ends. Setting what already
     /// stands writes no audit entry.
     pub async fn set_suspension(
+        &self,
+        admin: i64,
+        username: &str,
+        suspend: bool,
+        reason: Option<&str>,
+    ) -> Result<Standing, sqlx::Error> {
+        retry_deadlocks(move || self.try_set_suspension(admin, username, suspend, reason)).await
+    }
+
+    async fn try_set_suspension(
         &self,
         admin: i64,
         username: &str,

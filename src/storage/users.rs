@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 
 use super::changes;
 use super::comments::sweep_tombstones;
-use super::{Db, is_unique_violation};
+use super::{Db, is_unique_violation, retry_deadlocks};
 use crate::domain::now_timestamp;
 
 /// A user's own account, as stored.
@@ -302,6 +302,10 @@ impl Db {
     /// cascade, the user row would be locked first, and PostgreSQL found deadlocks with
     /// concurrent favorites and article deletions.
     pub async fn delete_account(&self, caller: &Caller<'_>) -> Result<bool, sqlx::Error> {
+        retry_deadlocks(move || self.try_delete_account(caller)).await
+    }
+
+    async fn try_delete_account(&self, caller: &Caller<'_>) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         for statement in [
             "DELETE FROM favorites WHERE user_id = $1",

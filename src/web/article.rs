@@ -9,7 +9,7 @@ use serde_json::json;
 use super::PagePath;
 use super::session::Viewer;
 use super::views::{ThreadStep, script_safe, tag_names, thread};
-use super::{Chrome, Lang, respond};
+use super::{Chrome, Lang, assets, respond};
 use crate::domain::views::{Article, ArticleStatus};
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -31,6 +31,7 @@ struct ArticlePage {
     comments: Vec<ThreadStep>,
     /// The reader has just reported the story or one of its comments.
     reported: bool,
+    script_url: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -110,6 +111,7 @@ async fn page(
         json_ld,
         comments: thread(comments, lang),
         reported: false,
+        script_url: &assets::REACTIONS.url,
         chrome,
         article,
     })

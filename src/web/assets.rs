@@ -55,7 +55,8 @@ pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
-/// The editor's enhancements: the draft kept in the browser as the writer types.
+/// The editor's enhancements: the draft kept in the browser as the writer types, a live
+/// preview, and images pasted or dropped into the text.
 pub static EDITOR: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         "editor",
@@ -65,8 +66,18 @@ pub static EDITOR: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
-fn all() -> [&'static Asset; 3] {
-    [&STYLE, &ICON, &EDITOR]
+/// The story page's enhancements: clapping, favoriting and bookmarking without a reload.
+pub static REACTIONS: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "reactions",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/reactions.js"),
+    )
+});
+
+fn all() -> [&'static Asset; 4] {
+    [&STYLE, &ICON, &EDITOR, &REACTIONS]
 }
 
 /// `GET /assets/{name}`: only the current fingerprint of a file is served; an old one is gone.

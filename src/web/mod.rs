@@ -23,7 +23,7 @@ mod views;
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, map_response};
@@ -46,6 +46,7 @@ const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self';
      base-uri 'none'; frame-ancestors 'none'";
 
 pub fn router(state: AppState) -> Router<AppState> {
+    let cache_state = state.clone();
     let pages = Router::new()
         .route("/", get(home::show))
         .route("/article/{slug}", get(article::show))
@@ -123,9 +124,52 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/lang/{code}", get(choose_language))
+        .route_layer(axum::middleware::from_fn(report_route))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(page_headers))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(cache_state, kept))
+}
+
+/// The site is the API's fallback, so the API's request log and metrics never see which page
+/// route matched: the answer carries it out to them.
+async fn report_route(request: Request, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
+    response
+}
+
+/// The public pages as a reader who is not signed in sees them are kept like the API's
+/// answers (see [`crate::http::cache`]), compressed, one copy per language and encoding asked
+/// for: a story's page then costs about what its JSON does. A signed-in reader's pages carry
+/// their form tokens and are always made afresh.
+async fn kept(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let public = ["/article/", "/profile/", "/tag/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+        || path == "/"
+        || path == "/search";
+    let headers = request.headers();
+    if request.method() != axum::http::Method::GET
+        || !public
+        || session::cookie(headers, session::SESSION_COOKIE).is_some()
+    {
+        return next.run(request).await;
+    }
+    let encoding = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(path, |target| target.as_str());
+    let key = format!("{} {encoding} {target}", Lang::negotiate(headers).code());
+    crate::http::cache::kept(&state, (None, key), request, next).await
 }
 
 /// Pages read the database: the API's guard (a migrated database that is not known to be away,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::browser::Browser;
 use crate::engine_tests;
 use crate::helpers::{Engine, ServerProcess, TestApp, spawn_app, spawn_app_with_admin};
 
@@ -15,6 +16,7 @@ engine_tests!(
     cached_reads_show_every_write_to_its_writer_at_once,
     only_writes_that_change_something_empty_the_cache,
     a_second_replica_sees_writes_and_refuses_ended_sessions,
+    public_pages_are_kept_per_language_and_encoding_but_never_a_reader_s_own,
 );
 
 /// How many answers `app` served from its cache so far.
@@ -309,4 +311,74 @@ async fn only_writes_that_change_something_empty_the_cache(engine: Engine) {
     let (status, _) = app.post(&favorite, Some(&reader), json!({})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed(app, None, &slug).await, Some((false, 1, false)));
+}
+
+async fn public_pages_are_kept_per_language_and_encoding_but_never_a_reader_s_own(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let author = app.register("author").await;
+    let slug = app.create_article(&author, "Kept pages", &[]).await;
+    let story = format!("/article/{slug}");
+    let mut anonymous = Browser::new(&app.base);
+    let first = anonymous.get(&story).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let before = hits(&app).await;
+    let again = anonymous.get(&story).await;
+    assert!(
+        hits(&app).await > before,
+        "the second visit was not served from the cache"
+    );
+    assert_eq!(again.html, first.html);
+    assert_eq!(
+        again.headers["content-security-policy"],
+        first.headers["content-security-policy"]
+    );
+
+    let mut korean = Browser::new(&app.base);
+    korean.cookies.insert("lang".into(), "ko".into());
+    assert!(korean.get(&story).await.html.contains("<html lang=\"ko\">"));
+    assert!(
+        anonymous
+            .get(&story)
+            .await
+            .html
+            .contains("<html lang=\"en\">")
+    );
+
+    // Compressed for a client that asks, plain for one that does not, whichever came first.
+    let raw = reqwest::Client::new();
+    let url = format!("{}{story}", app.base);
+    for _ in 0..2 {
+        let gzip = raw
+            .get(&url)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gzip.headers()["content-encoding"], "gzip");
+        let plain = raw.get(&url).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        assert!(plain.text().await.unwrap().contains("Kept pages"));
+    }
+
+    // A signed-in reader's page holds their form token: never kept, never shown to others.
+    let mut reader = Browser::new(&app.base);
+    reader.sign_up("reader").await;
+    let own = reader.get(&story).await.html;
+    assert!(own.contains("name=\"csrf\""));
+    let after = anonymous.get(&story).await.html;
+    assert!(!after.contains("name=\"csrf\""), "{after}");
+
+    // A write shows at once.
+    let token = app.login("reader").await;
+    app.post(
+        &format!("/api/articles/{slug}/comments"),
+        Some(&token),
+        json!({"comment": {"body": "Fresh words"}}),
+    )
+    .await;
+    assert!(anonymous.get(&story).await.html.contains("Fresh words"));
+
+    // Pages are counted by their route, served from the cache or not.
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("route=\"/article/{slug}\""), "{metrics}");
 }

@@ -33,7 +33,7 @@ pub fn postgres_server() -> Option<String> {
 /// A fresh, empty database URL for `engine`.
 pub async fn fresh_database(engine: Engine) -> String {
     let name = format!("quill_test_{}", uuid::Uuid::new_v4().simple());
-    match engine {
+    let url = match engine {
         Engine::Sqlite => {
             let dir = std::env::temp_dir().join(&name);
             std::fs::create_dir_all(&dir).unwrap();
@@ -44,6 +44,47 @@ pub async fn fresh_database(engine: Engine) -> String {
             create_postgres_database(&server, &name).await;
             format!("{server}/{name}")
         }
+    };
+    let _ = CREATED.try_with(|created| created.borrow_mut().push(url.clone()));
+    url
+}
+
+tokio::task_local! {
+    /// The databases the running test made, dropped when it passes.
+    static CREATED: std::cell::RefCell<Vec<String>>;
+}
+
+/// Runs `test`, then drops the databases it made. A test that fails keeps them to be looked
+/// at (CI drops what is left before it starts); left all, a few runs of the suite filled the
+/// disk with thousands of them.
+pub async fn dropping_its_databases(test: impl std::future::Future<Output = ()>) {
+    let created = CREATED
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            test.await;
+            CREATED.with(|created| created.take())
+        })
+        .await;
+    for url in created {
+        drop_database(&url).await;
+    }
+}
+
+async fn drop_database(url: &str) {
+    if let Some(file) = url.strip_prefix("sqlite://") {
+        let file = std::path::Path::new(file.split('?').next().unwrap_or(file));
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        return;
+    }
+    use sqlx::Connection;
+    let Some((server, name)) = url.rsplit_once('/') else {
+        return;
+    };
+    // The test's servers may still hold connections: FORCE ends them.
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await {
+        let drop = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
+        let _ = sqlx::Executor::execute(&mut conn, drop.as_str()).await;
     }
 }
 
@@ -412,7 +453,7 @@ macro_rules! engine_tests {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$name(Engine::Sqlite).await;
+                    $crate::helpers::dropping_its_databases(super::$name(Engine::Sqlite)).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,7 +462,8 @@ macro_rules! engine_tests {
                         eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
                         return;
                     }
-                    super::$name(Engine::Postgres).await;
+                    $crate::helpers::dropping_its_databases(super::$name(Engine::Postgres))
+                        .await;
                 }
             }
         )*

@@ -44,6 +44,28 @@ async fn a_reader_claps_favorites_bookmarks_and_follows_from_the_story_page(engi
     for shown in ["Unfavorite", "Remove bookmark", "Unfollow", "2 your claps"] {
         assert!(page.contains(shown), "{shown}: {page}");
     }
+    // The script that does the same without a reload, for those who can act.
+    let script = page
+        .split("<script src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(script.starts_with("/assets/reactions."), "{script}");
+    let served = reqwest::get(format!("{}{script}", app.base)).await.unwrap();
+    assert!(
+        served.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(served.text().await.unwrap().contains("#reactions"));
+    assert!(
+        !Browser::new(&app.base)
+            .get(&story)
+            .await
+            .html
+            .contains("/assets/reactions.")
+    );
     let token = app.login("reader").await;
     let (_, body) = app
         .get(&format!("/api/articles/{slug}"), Some(&token))
