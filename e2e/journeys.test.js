@@ -176,20 +176,31 @@ journey('2: a reader finds the story by search, tag and home page, claps, bookma
   assert.equal(new URL(page.url()).pathname, '/');
   await openFromList(page, story.title, slug);
 
-  // Clap: the count goes up by one, and the page says the reader clapped.
+  // Clap: with the page's script the count goes up in place (no new page), and the reader's
+  // focus stays on the button.
   const before = await clapsShown(page);
-  await press(page, page.getByRole('button', { name: 'Clap' }));
+  page.lastDocument = null;
+  await page.getByRole('button', { name: 'Clap' }).click();
+  await page.waitForFunction(
+    (n) => new RegExp(`^\\s*${n}\\s+claps`).test(document.querySelector('article.story footer p.meta')?.textContent ?? ''),
+    before + 1,
+  ).catch(() => assert.fail(`the clap count did not go from ${before} to ${before + 1}`));
   assert.equal(await clapsShown(page), before + 1, 'one clap more');
   assert.match(await page.locator('#reactions').textContent(), /1 your claps/);
-  shared.claps = before + 1;
+  assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Clap/, 'focus stays on Clap');
+  assert.equal(page.lastDocument, null, 'clapping kept the reader on the page (no reload)');
 
   // Bookmark: the button turns into "Remove bookmark", and the bookmarks page lists the story.
-  await press(page, page.getByRole('button', { name: 'Bookmark', exact: true }));
+  await page.getByRole('button', { name: 'Bookmark', exact: true }).click();
   const remove = page.getByRole('button', { name: 'Remove bookmark', exact: true });
+  await remove.waitFor().catch(() => assert.fail('after Bookmark the button did not turn into "Remove bookmark"'));
   assert.equal(await remove.getAttribute('aria-pressed'), 'true', 'the story shows as bookmarked');
+  assert.equal(page.lastDocument, null, 'bookmarking kept the reader on the page (no reload)');
   await press(page, page.getByRole('link', { name: 'Bookmarks', exact: true }));
   assert.equal(new URL(page.url()).pathname, '/bookmarks');
   await openFromList(page, story.title, slug);
+  // The clap was stored, not only shown: the page read afresh says so too.
+  assert.equal(await clapsShown(page), before + 1, 'the clap is kept');
 
   // Comment: it appears as its own element, and the count says one.
   shared.commentText = `What a sight from the wall, ${id}!`;
@@ -279,6 +290,10 @@ journey('4: the reader reports the story, an admin resolves the report', async (
   assert.match(await report.locator('dl').textContent(), new RegExp(`${escape(writer.username)}[\\s\\S]*${escape(reader.username)}`));
   assert.equal(await report.getByRole('link', { name: 'Open what was reported' }).getAttribute('href'), `/article/${slug}`);
 
+  // What an admin can do with it, each button named as the page names it.
+  for (const name of ['Resolve', 'Dismiss', 'Remove story', `Suspend ${writer.username}`]) {
+    assert.equal(await report.getByRole('button', { name, exact: true }).count(), 1, `the report offers "${name}"`);
+  }
   await press(a.page, report.getByRole('button', { name: 'Resolve', exact: true }));
   assert.equal(new URL(a.page.url()).pathname, '/admin', 'back on the open reports');
   assert.equal(await a.page.getByRole('heading', { name: heading, exact: true }).count(), 0, 'the report left the open list');
