@@ -19,7 +19,7 @@ use crate::storage::{Db, Engine};
 const SETTINGS_HELP: &str = "\
 Settings come from environment variables (and ./.env), the same for every command: QUILL_ENV,
 HOST, PORT, DATA_DIR, DATABASE_URL, JWT_SECRET, PUBLIC_URL and more. `quill config` prints the
-effective ones; README.md explains each.";
+effective ones; docs/configuration.md explains each.";
 
 /// What the commands that open the database read.
 const DATABASE_HELP: &str = "\

@@ -5,7 +5,7 @@ use quill::settings::Settings;
 use quill::{seed, startup, telemetry, transfer};
 
 /// Requests allocate many short-lived strings and rows across threads; mimalloc serves that
-/// pattern with less CPU than the system allocator (measured in the README's Performance section).
+/// pattern with less CPU than the system allocator (measured in docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

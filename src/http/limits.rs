@@ -5,7 +5,7 @@
 //! Sign-ins count failures only: a user who gets their password right is never slowed, while a
 //! guesser is stopped per account and per address (whatever accounts it tries). The account's
 //! limit holds only towards addresses that have failed on it, so a guesser cannot lock the
-//! owner out (see the README's "Security and failure").
+//! owner out (see docs/security.md).
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};

@@ -1,5 +1,6 @@
 //! `spawn_app()`: the real server on a random port with a fresh database of its own.
 
+use std::future::Future;
 use std::time::Duration;
 
 use quill::settings::{Settings, Source};
@@ -45,27 +46,28 @@ pub async fn fresh_database(engine: Engine) -> String {
             format!("{server}/{name}")
         }
     };
-    let _ = CREATED.try_with(|created| created.borrow_mut().push(url.clone()));
+    let _ = CREATED.try_with(|created| created.lock().unwrap().push(url.clone()));
     url
 }
 
+type Created = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
 tokio::task_local! {
-    /// The databases the running test made, dropped when it passes.
-    static CREATED: std::cell::RefCell<Vec<String>>;
+    /// The databases the running test made, dropped when it ends.
+    static CREATED: Created;
 }
 
-/// Runs `test`, then drops the databases it made. A test that fails keeps them to be looked
-/// at (CI drops what is left before it starts); left all, a few runs of the suite filled the
-/// disk with thousands of them.
-pub async fn dropping_its_databases(test: impl std::future::Future<Output = ()>) {
-    let created = CREATED
-        .scope(std::cell::RefCell::new(Vec::new()), async {
-            test.await;
-            CREATED.with(|created| created.take())
-        })
-        .await;
-    for url in created {
+/// Runs `test`, then drops the databases it made, whether it passed or failed: left, a few runs
+/// of the suite filled the disk with thousands of them.
+pub async fn dropping_its_databases(test: impl Future<Output = ()> + Send + 'static) {
+    let created = Created::default();
+    let ran = tokio::spawn(CREATED.scope(created.clone(), test)).await;
+    let urls = std::mem::take(&mut *created.lock().unwrap());
+    for url in urls {
         drop_database(&url).await;
+    }
+    if let Err(failed) = ran {
+        std::panic::resume_unwind(failed.into_panic());
     }
 }
 

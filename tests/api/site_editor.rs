@@ -204,6 +204,22 @@ async fn only_the_author_opens_a_story_in_the_editor_and_deletes_it(engine: Engi
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
+    // The story's page leads its author, and only them, to the editor.
+    let link = format!("href=\"/editor/{slug}\"");
+    assert!(
+        writer
+            .get(&format!("/article/{slug}"))
+            .await
+            .html
+            .contains(&link)
+    );
+    assert!(
+        !other
+            .get(&format!("/article/{slug}"))
+            .await
+            .html
+            .contains(&link)
+    );
     let edit = writer.get(&format!("/editor/{slug}")).await;
     assert!(edit.html.contains("value=\"Mine alone\""));
     let deleted = writer
