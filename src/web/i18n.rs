@@ -259,6 +259,7 @@ pub struct Messages {
     pub notice_favorite_many: &'static str,
     pub notice_clap: &'static str,
     pub notice_clap_many: &'static str,
+    pub audit_entries: &'static str,
 }
 
 static EN: Messages = Messages {
@@ -432,6 +433,7 @@ static EN: Messages = Messages {
     notice_favorite_many: "{actor} and {others} others favorited {article}.",
     notice_clap: "{actor} clapped for {article}.",
     notice_clap_many: "{actor} and {others} others clapped for {article}.",
+    audit_entries: "Audit log entries",
 };
 
 static KO: Messages = Messages {
@@ -605,6 +607,7 @@ static KO: Messages = Messages {
     notice_favorite_many: "{actor}님 외 {others}명이 {article}을(를) 좋아합니다.",
     notice_clap: "{actor}님이 {article}에 박수를 보냈습니다.",
     notice_clap_many: "{actor}님 외 {others}명이 {article}에 박수를 보냈습니다.",
+    audit_entries: "감사 로그 항목",
 };
 
 #[cfg(test)]

@@ -102,11 +102,17 @@ async fn a_writer_saves_a_draft_with_an_uploaded_image_then_publishes_it(engine:
         "a draft is its author's alone"
     );
 
+    // A saved draft's editor offers Publish, which needs no change of the status field.
+    let draft = writer.get(&format!("/editor/{slug}")).await.html;
+    assert!(
+        draft.contains("name=\"intent\" value=\"publish\""),
+        "{draft}"
+    );
     let published = writer
         .submit_with_file(
             &format!("/editor/{slug}"),
             &format!("/editor/{slug}"),
-            &[("status", "published"), ("intent", "update")],
+            &[("intent", "publish")],
             None,
         )
         .await;
