@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -38,8 +38,6 @@ struct Answer {
     generation: u64,
     made: Instant,
     headers: HeaderMap,
-    /// The route that made it, for the metrics of a page served from here.
-    route: Option<MatchedPath>,
     body: Bytes,
 }
 
@@ -152,9 +150,6 @@ pub async fn kept(state: &AppState, key: AnswerKey, request: Request, next: Next
         metrics::counter!("read_cache_requests_total", "result" => "hit").increment(1);
         let mut response = Response::new(Body::from(kept.body));
         *response.headers_mut() = kept.headers;
-        if let Some(route) = kept.route {
-            response.extensions_mut().insert(route);
-        }
         return response;
     }
     metrics::counter!("read_cache_requests_total", "result" => "miss").increment(1);
@@ -182,7 +177,6 @@ pub async fn kept(state: &AppState, key: AnswerKey, request: Request, next: Next
                 generation,
                 made: Instant::now(),
                 headers: head.headers.clone(),
-                route: head.extensions.get::<MatchedPath>().cloned(),
                 // A serialized body sits in a buffer grown by doubling: kept as it is, an entry
                 // could hold twice what the cache counts for it.
                 body: Bytes::copy_from_slice(&bytes),

@@ -46,13 +46,19 @@ const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self';
      base-uri 'none'; frame-ancestors 'none'";
 
 pub fn router(state: AppState) -> Router<AppState> {
-    let cache_state = state.clone();
-    let pages = Router::new()
+    // What a reader who is not signed in sees the same as every other: kept in the read cache,
+    // compressed (the kept copy is the compressed one), outside the guard so that a kept page is
+    // served without asking the database.
+    let public = Router::new()
         .route("/", get(home::show))
         .route("/article/{slug}", get(article::show))
         .route("/profile/{username}", get(profile::show))
         .route("/tag/{tag}", get(tag::show))
         .route("/search", get(lists::search))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .route_layer(CompressionLayer::new())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), kept));
+    let pages = Router::new()
         .route("/bookmarks", get(lists::bookmarks))
         .route("/drafts", get(lists::drafts))
         .route(
@@ -119,6 +125,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(map_response(no_store))
         .route_layer(axum::middleware::from_fn_with_state(state, guard));
     Router::new()
+        .merge(public)
         .merge(pages)
         .merge(editor)
         .route("/assets/{name}", get(assets::serve))
@@ -128,7 +135,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .fallback(not_found)
         .layer(axum::middleware::from_fn(page_headers))
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn_with_state(cache_state, kept))
 }
 
 /// The site is the API's fallback, so the API's request log and metrics never see which page
@@ -142,20 +148,13 @@ async fn report_route(request: Request, next: Next) -> Response {
     response
 }
 
-/// The public pages as a reader who is not signed in sees them are kept like the API's
-/// answers (see [`crate::http::cache`]), compressed, one copy per language and encoding asked
-/// for: a story's page then costs about what its JSON does. A signed-in reader's pages carry
-/// their form tokens and are always made afresh.
+/// A public page as a reader who is not signed in sees it is kept like the API's answers (see
+/// [`crate::http::cache`]), one copy per language and encoding asked for: a story's page then
+/// costs about what its JSON does. A signed-in reader's pages carry their form tokens and are
+/// always made afresh.
 async fn kept(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let public = ["/article/", "/profile/", "/tag/"]
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
-        || path == "/"
-        || path == "/search";
     let headers = request.headers();
     if request.method() != axum::http::Method::GET
-        || !public
         || session::cookie(headers, session::SESSION_COOKIE).is_some()
     {
         return next.run(request).await;
@@ -167,7 +166,7 @@ async fn kept(State(state): State<AppState>, request: Request, next: Next) -> Re
     let target = request
         .uri()
         .path_and_query()
-        .map_or(path, |target| target.as_str());
+        .map_or(request.uri().path(), |target| target.as_str());
     let key = format!("{} {encoding} {target}", Lang::negotiate(headers).code());
     crate::http::cache::kept(&state, (None, key), request, next).await
 }
