@@ -55,13 +55,14 @@ impl ApiError {
         self.status
     }
 
-    /// Each field's messages as one line each (`"email has already been taken"`), for an
-    /// interface that shows them beside a form rather than as JSON.
-    pub fn lines(&self) -> Vec<String> {
-        self.errors
-            .iter()
-            .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field} {m}")))
-            .collect()
+    /// Each field with each of its messages (`("email", "has already been taken")`), for an
+    /// interface that words them for its readers rather than answering JSON.
+    pub fn field_errors(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.errors.iter().flat_map(|(field, messages)| {
+            messages
+                .iter()
+                .map(move |message| (field.as_str(), message.as_str()))
+        })
     }
 
     pub fn validation(errors: FieldErrors) -> Self {

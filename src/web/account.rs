@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::forms::{NoFields, Posted, token_for};
+use super::refusals;
 use super::session::{Viewer, ended_session_cookie, session_cookie};
 use super::{Chrome, ComeBack, Lang, error_page, local_path};
 use crate::http::AppState;
@@ -173,7 +174,7 @@ fn signed(
                 StatusCode::UNAUTHORIZED => vec![t.sign_in_failed.to_string()],
                 StatusCode::TOO_MANY_REQUESTS => vec![t.too_many_attempts.to_string()],
                 StatusCode::FORBIDDEN => vec![t.account_suspended.to_string()],
-                _ => e.lines(),
+                _ => refusals::lines(&e, lang),
             };
             let mut response = render(state, lang, headers, mode, form, status, errors);
             if let Some(retry) = e.into_response().headers().get(header::RETRY_AFTER) {

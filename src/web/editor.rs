@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::PagePath;
 use super::assets;
 use super::forms::{NoFields, Posted, PostedWithFile};
+use super::refusals;
 use super::session::{Viewer, to_sign_in};
 use super::{Chrome, Lang, error_page};
 use crate::domain::markdown::{render_article, render_blocking};
@@ -268,7 +269,7 @@ async fn save(
                 draft.body.push_str(&format!("![]({url})\n"));
             }
             Err(e) if correctable(e.status()) => {
-                return again(draft, e.status(), e.lines(), None);
+                return again(draft, e.status(), refusals::lines(&e, lang), None);
             }
             Err(e) => return error_page(state, lang, e),
         }
@@ -281,7 +282,7 @@ async fn save(
                 Ok(rendered) => again(draft, StatusCode::OK, Vec::new(), Some(rendered.html)),
                 Err(overgrown) => {
                     let e = ApiError::from(overgrown);
-                    again(draft, e.status(), e.lines(), None)
+                    again(draft, e.status(), refusals::lines(&e, lang), None)
                 }
             };
         }
@@ -312,7 +313,9 @@ async fn save(
     };
     match stored {
         Ok(slug) => Redirect::to(&format!("/article/{slug}")).into_response(),
-        Err(e) if correctable(e.status()) => again(draft, e.status(), e.lines(), None),
+        Err(e) if correctable(e.status()) => {
+            again(draft, e.status(), refusals::lines(&e, lang), None)
+        }
         Err(e) => error_page(state, lang, e),
     }
 }

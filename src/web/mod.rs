@@ -15,6 +15,7 @@ mod i18n;
 mod lists;
 mod notifications;
 mod profile;
+mod refusals;
 mod session;
 mod settings;
 mod tag;
@@ -354,7 +355,7 @@ struct ErrorPage {
 /// middleware reads), with a page in place of the JSON envelope.
 fn error_page(state: &AppState, lang: Lang, error: ApiError) -> Response {
     let details = if error.status().is_client_error() && error.status() != StatusCode::NOT_FOUND {
-        error.lines()
+        refusals::lines(&error, lang)
     } else {
         Vec::new()
     };

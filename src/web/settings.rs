@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::forms::{Posted, PostedWithFile};
+use super::refusals;
 use super::session::{Viewer, ended_session_cookie, to_sign_in};
 use super::{Chrome, Lang, error_page};
 use crate::http::AppState;
@@ -89,7 +90,8 @@ async fn finish(state: &AppState, lang: Lang, viewer: &Viewer, done: ApiResult<(
         Ok(()) => Redirect::to("/settings?saved=1").into_response(),
         Err(e) if e.status().is_client_error() => {
             let status = e.status();
-            page(state, lang, viewer, status, false, e.lines()).await
+            let errors = refusals::lines(&e, lang);
+            page(state, lang, viewer, status, false, errors).await
         }
         Err(e) => error_page(state, lang, e),
     }

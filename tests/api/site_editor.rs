@@ -13,6 +13,7 @@ engine_tests!(
     a_writer_saves_a_draft_with_an_uploaded_image_then_publishes_it,
     a_preview_shows_the_rendered_story_and_saves_nothing,
     a_refused_save_keeps_what_the_writer_typed,
+    a_korean_reader_is_told_what_to_correct_in_korean,
     only_the_author_opens_a_story_in_the_editor_and_deletes_it,
     writers_pages_send_the_signed_out_to_sign_in,
 );
@@ -192,6 +193,58 @@ async fn a_refused_save_keeps_what_the_writer_typed(engine: Engine) {
         .await;
     assert!(not_image.status.is_client_error(), "{}", not_image.status);
     assert!(not_image.html.contains("Kept"));
+}
+
+async fn a_korean_reader_is_told_what_to_correct_in_korean(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let mut writer = Browser::new(&app.base);
+    writer.cookies.insert("lang".into(), "ko".into());
+    writer.sign_up("writer").await;
+    let description = "가".repeat(1001);
+    let refused = writer
+        .submit_with_file(
+            "/editor",
+            "/editor",
+            &[
+                ("title", " "),
+                ("description", &description),
+                ("body", "Kept"),
+                ("intent", "publish"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for line in ["제목을 입력해 주세요.", "설명이 너무 깁니다(최대 1000자)."] {
+        assert!(
+            refused.html.contains(&format!("<li>{line}</li>")),
+            "{line}: {}",
+            refused.html
+        );
+    }
+    assert!(!refused.html.contains("blank"), "{}", refused.html);
+
+    let mut newcomer = Browser::new(&app.base);
+    newcomer.cookies.insert("lang".into(), "ko".into());
+    let taken = newcomer
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "writer"),
+                ("email", "newcomer@example.com"),
+                ("password", "password123"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.html);
+    assert!(
+        taken
+            .html
+            .contains("<li>이미 사용 중인 사용자 이름입니다.</li>"),
+        "{}",
+        taken.html
+    );
 }
 
 async fn only_the_author_opens_a_story_in_the_editor_and_deletes_it(engine: Engine) {
