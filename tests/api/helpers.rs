@@ -34,20 +34,25 @@ pub fn postgres_server() -> Option<String> {
 /// A fresh, empty database URL for `engine`.
 pub async fn fresh_database(engine: Engine) -> String {
     let name = format!("quill_test_{}", uuid::Uuid::new_v4().simple());
-    let url = match engine {
+    match engine {
         Engine::Sqlite => {
             let dir = std::env::temp_dir().join(&name);
             std::fs::create_dir_all(&dir).unwrap();
-            format!("sqlite://{}?mode=rwc", dir.join("quill.db").display())
+            let url = format!("sqlite://{}?mode=rwc", dir.join("quill.db").display());
+            remember(&url);
+            url
         }
         Engine::Postgres => {
             let server = postgres_server().expect("PostgreSQL runs need TEST_DATABASE_URL");
             create_postgres_database(&server, &name).await;
             format!("{server}/{name}")
         }
-    };
-    let _ = CREATED.try_with(|created| created.lock().unwrap().push(url.clone()));
-    url
+    }
+}
+
+/// Notes a database the running test made, for [`dropping_its_databases`].
+fn remember(url: &str) {
+    let _ = CREATED.try_with(|created| created.lock().unwrap().push(url.to_string()));
 }
 
 type Created = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
@@ -98,6 +103,7 @@ pub async fn create_postgres_database(server: &str, name: &str) {
     sqlx::Executor::execute(&mut conn, format!(r#"CREATE DATABASE "{name}""#).as_str())
         .await
         .unwrap();
+    remember(&format!("{server}/{name}"));
 }
 
 /// Runs the quill binary with only `env` (and a data directory of its own) set, as a user would.

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::engine_tests;
 use crate::helpers::{
-    Engine, ServerProcess, TestApp, create_postgres_database, fresh_database, postgres_server,
-    settings, spawn_app, spawn_with,
+    Engine, ServerProcess, TestApp, create_postgres_database, dropping_its_databases,
+    fresh_database, postgres_server, settings, spawn_app, spawn_with,
 };
 use crate::proxy::ChaosProxy;
 
@@ -258,6 +258,12 @@ async fn cors_preflight_is_answered(engine: Engine) {
 /// server lives through all of it. (SQLite is a file in-process: it has no such outage.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outages_are_survived() {
+    if postgres_server().is_some() {
+        dropping_its_databases(outages_are_survived()).await;
+    }
+}
+
+async fn outages_are_survived() {
     let Some(server) = postgres_server() else {
         return;
     };
